@@ -1,0 +1,24 @@
+export { Sandbox, type SpawnOptions, type RunOptions } from './sandbox.js';
+export { SandboxChild, type SandboxChildEvents } from './child.js';
+export { SandboxError, PolicyError, SetupError, CommandError, UnsupportedError } from './errors.js';
+export type { RunReport, RunResult, RunStatus, Enforced } from './report.js';
+export type { StdioOption } from './launch.js';
+export type {
+  Policy,
+  ResolvedPolicy,
+  MountSpec,
+  BindMount,
+  TmpfsMount,
+  ProcMount,
+  DevMount,
+  DirEntry,
+  SymlinkEntry,
+  FileEntry,
+  NamespaceName,
+  NetworkMode,
+  CapabilityName,
+  RlimitName,
+  RlimitValue,
+  ProfileName,
+  Size,
+} from './policy/types.js';

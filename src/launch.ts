@@ -1,0 +1,103 @@
+// Host side of a spawn: the descriptors the init starts with, then posix_spawn of the init.
+import { SandboxError } from './errors.js';
+import { initExecPath } from './init-binary.js';
+import { FD_FIRST_EXTRA, FD_PLAN, FD_STATUS } from './plan/protocol.js';
+import { SyscallError } from './syscalls/errno.js';
+import { closeFd, dupAbove, openForChild, pipe, sealedMemfd } from './syscalls/fds.js';
+import { type FdMapping, pidfdOpen, spawnProcess } from './syscalls/process.js';
+
+/** 'pipe', 'ignore', 'inherit', or a file path (read for stdin, truncated and written for stdout/stderr). */
+export type StdioOption = 'pipe' | 'ignore' | 'inherit' | string;
+
+export interface Launched {
+  /** pid and pidfd of the first stage (it exits once the sandbox's PID 1 is running). */
+  pid: number;
+  pidfd: number;
+  /** Host ends of piped stdio, -1 where not piped. */
+  stdin: number;
+  stdout: number;
+  stderr: number;
+  /** Read end of the status pipe. */
+  status: number;
+}
+
+interface ChildSide {
+  mappings: FdMapping[];
+  toClose: number[];
+}
+
+function stdioFd(option: StdioOption, target: 0 | 1 | 2, side: ChildSide): number {
+  const reading = target === 0;
+  if (option === 'pipe') {
+    const [r, w] = pipe();
+    side.mappings.push({ from: reading ? r : w, to: target });
+    side.toClose.push(reading ? r : w);
+    return reading ? w : r;
+  }
+  if (option === 'inherit') {
+    side.mappings.push({ from: target, to: target });
+    return -1;
+  }
+  const fd = openForChild(option === 'ignore' ? '/dev/null' : option, reading ? 'read' : 'write');
+  side.mappings.push({ from: fd, to: target });
+  side.toClose.push(fd);
+  return -1;
+}
+
+/**
+ * posix_spawn applies dup2 actions in order, so a source numbered like a later target would be
+ * overwritten first. Sources below the first free number are copied above it beforehand.
+ */
+function avoidCollisions(side: ChildSide, firstFree: number): void {
+  for (const m of side.mappings) {
+    if (m.from < firstFree && m.from !== m.to) {
+      m.from = dupAbove(m.from, firstFree);
+      side.toClose.push(m.from);
+    }
+  }
+}
+
+export function launchInit(
+  plan: Buffer,
+  stdio: [StdioOption, StdioOption, StdioOption],
+  extraFds: readonly number[] = [],
+): Launched {
+  const side: ChildSide = { mappings: [], toClose: [] };
+  const hostEnds: number[] = [];
+  try {
+    const stdin = stdioFd(stdio[0], 0, side);
+    const stdout = stdioFd(stdio[1], 1, side);
+    const stderr = stdioFd(stdio[2], 2, side);
+    hostEnds.push(stdin, stdout, stderr);
+    const planFd = sealedMemfd('nsbox-plan', plan, false);
+    side.toClose.push(planFd);
+    side.mappings.push({ from: planFd, to: FD_PLAN });
+    const [statusRead, statusWrite] = pipe();
+    hostEnds.push(statusRead);
+    side.toClose.push(statusWrite);
+    side.mappings.push({ from: statusWrite, to: FD_STATUS });
+    extraFds.forEach((fd, i) => side.mappings.push({ from: fd, to: FD_FIRST_EXTRA + i }));
+    avoidCollisions(side, FD_FIRST_EXTRA + extraFds.length);
+
+    let pid: number;
+    try {
+      pid = spawnProcess(initExecPath(), ['nsbox-init'], side.mappings);
+    } catch (error) {
+      if (error instanceof SyscallError && (error.code === 'EACCES' || error.code === 'EPERM')) {
+        throw new SandboxError(
+          `cannot execute nsbox-init from a sealed memfd (${error.code}). The host forbids executable memfds ` +
+            '(vm.memfd_noexec=2, or a security module). Fix: `sysctl vm.memfd_noexec=0`',
+          'EUNSUPPORTED',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    return { pid, pidfd: pidfdOpen(pid), stdin, stdout, stderr, status: statusRead };
+  } catch (error) {
+    hostEnds.forEach(closeFd);
+    throw error;
+  } finally {
+    side.toClose.forEach(closeFd);
+  }
+}

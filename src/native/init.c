@@ -1,0 +1,276 @@
+/*
+ * nsbox-init: executes the plan the host compiled. One pass, in this order:
+ *
+ * first stage (host namespaces, child of the host)
+ *   read the plan -> close stray fds -> die with the host -> (privileged) open bind sources
+ *   -> clone3 into new namespaces, the child reparented to the host (CLONE_PARENT)
+ *   -> write its uid/gid maps -> tell the host its pid -> release it -> exit
+ * sandbox PID 1
+ *   die with the host -> wait for the maps -> become the inside ids -> not dumpable
+ *   -> hostname -> loopback -> filesystem view and pivot_root -> fork the payload
+ *   -> forward signals, reap everything, report the payload's exit, exit with it
+ *
+ * The host decides everything; this program only carries it out and reports which
+ * step failed with which errno. It is single-threaded, so the code after each clone
+ * runs in a plain copy of this process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "mounts.h"
+#include "network.h"
+#include "payload.h"
+#include "plan.h"
+#include "status.h"
+#include "sys.h"
+
+static volatile sig_atomic_t payload_pid;
+
+static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH };
+#define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
+
+static void forward_signal(int sig)
+{
+	if (payload_pid > 0)
+		kill(payload_pid, sig);
+}
+
+static uint8_t *read_plan(size_t *len)
+{
+	struct stat st;
+	if (fstat(NSBOX_FD_PLAN, &st) < 0)
+		fail(STEP_PLAN_READ, -1, 0, errno);
+	if (st.st_size <= 0 || (uint64_t)st.st_size > NSBOX_PLAN_MAX_BYTES)
+		fail(STEP_PLAN_READ, -1, 0, EFBIG);
+	uint8_t *buf = malloc((size_t)st.st_size);
+	if (!buf)
+		fail(STEP_PLAN_READ, -1, 0, ENOMEM);
+	size_t done = 0;
+	while (done < (size_t)st.st_size) {
+		ssize_t n = pread(NSBOX_FD_PLAN, buf + done, (size_t)st.st_size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fail(STEP_PLAN_READ, -1, 0, n < 0 ? errno : EIO);
+		done += (size_t)n;
+	}
+	*len = done;
+	return buf;
+}
+
+/* Only the plan, the status pipe and the descriptors the plan passes survive into the init. */
+static void close_stray_fds(const struct plan *plan)
+{
+	unsigned highest = NSBOX_FD_FIRST_EXTRA - 1;
+	for (unsigned i = 0; i < plan->n_fds; i++)
+		if (plan->fds[i].from > highest)
+			highest = plan->fds[i].from;
+	if (nsb_close_range(highest + 1, ~0U, 0) < 0 || nsb_close_range(3, highest, NSB_CLOSE_RANGE_CLOEXEC) < 0)
+		fail(STEP_FDS, -1, 0, errno);
+}
+
+/* Arm PR_SET_PDEATHSIG, then make sure the host did not die before it was armed. */
+static void die_with_host(int host_pidfd)
+{
+	if (prctl(NSB_PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		fail(STEP_PARENT, -1, 0, errno);
+	struct pollfd p = { .fd = host_pidfd, .events = POLLIN };
+	if (poll(&p, 1, 0) != 0)
+		_exit(1);
+}
+
+static void install_forwarders(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_signal;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned i = 0; i < N_FORWARDED; i++)
+		if (sigaction(forwarded_signals[i], &sa, NULL) < 0)
+			fail(STEP_SIGNALS, -1, 0, errno);
+	/* The host may close the status pipe first; PID 1 must still reap and exit cleanly. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void block_forwarded(int how)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (unsigned i = 0; i < N_FORWARDED; i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigprocmask(how, &set, NULL);
+}
+
+/*
+ * Read what the payload wrote to the exec pipe before exec: an 8-byte timestamp and,
+ * if a step failed, a status record. EOF after the timestamp alone means execve succeeded.
+ */
+static int await_exec(int fd, uint64_t *t_ns, struct nsbox_status *failure)
+{
+	uint8_t buf[sizeof(uint64_t) + sizeof(struct nsbox_status)];
+	size_t got = 0;
+	while (got < sizeof(buf)) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == sizeof(uint64_t)) {
+		memcpy(t_ns, buf, sizeof(*t_ns));
+		return 0;
+	}
+	if (got >= sizeof(struct nsbox_status)) {
+		memcpy(failure, buf + got - sizeof(*failure), sizeof(*failure));
+	} else {
+		memset(failure, 0, sizeof(*failure));
+		failure->kind = ST_FAILED;
+		failure->step = STEP_EXEC;
+		failure->op = -1;
+		failure->err = EIO;
+	}
+	return -1;
+}
+
+static int exit_code_for(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* PID 1's life after setup: start the payload, reap every child, report the payload's end. */
+__attribute__((noreturn)) static void supervise(const struct plan *plan)
+{
+	int exec_pipe[2];
+	install_forwarders();
+	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
+		fail(STEP_FORK, -1, 0, errno);
+	block_forwarded(SIG_BLOCK);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail(STEP_FORK, -1, 0, errno);
+	if (pid == 0) {
+		close(exec_pipe[0]);
+		payload_run(plan, exec_pipe[1]);
+	}
+	payload_pid = pid;
+	block_forwarded(SIG_UNBLOCK);
+	close(exec_pipe[1]);
+
+	uint64_t exec_ns = 0;
+	struct nsbox_status failure;
+	int started = await_exec(exec_pipe[0], &exec_ns, &failure) == 0;
+	close(exec_pipe[0]);
+	if (started)
+		status_execed(exec_ns);
+	else
+		status_send(&failure);
+
+	for (;;) {
+		int status;
+		pid_t reaped = waitpid(-1, &status, 0);
+		if (reaped < 0 && errno == EINTR)
+			continue;
+		if (reaped < 0)
+			fail(STEP_FORK, -1, 0, errno);
+		if (reaped != pid)
+			continue; /* an orphan the payload left behind */
+		uint64_t end_ns = monotonic_ns();
+		if (!started)
+			_exit(125);
+		struct rusage usage;
+		getrusage(RUSAGE_CHILDREN, &usage);
+		status_exited(status, end_ns, &usage);
+		/* Leaving takes the whole PID namespace with us: nothing the payload started survives. */
+		_exit(exit_code_for(status));
+	}
+}
+
+__attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int sync_fd, int host_pidfd)
+{
+	die_with_host(host_pidfd);
+	close(host_pidfd);
+	char go;
+	ssize_t n;
+	while ((n = read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
+	}
+	if (n != 1)
+		_exit(1); /* the first stage failed and has reported why */
+	close(sync_fd);
+
+	if (plan->ns_flags & NSB_CLONE_NEWUSER)
+		identity_enter(plan);
+	/* Keeps the payload (same uid) from ptracing PID 1 or opening its /proc files. */
+	if (prctl(NSB_PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(STEP_DUMPABLE, -1, 0, errno);
+	umask(0);
+	if (plan->hostname && (plan->ns_flags & NSB_CLONE_NEWUTS) && sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+		fail(STEP_HOSTNAME, -1, 0, errno);
+	if (plan->loopback && network_loopback_up() < 0)
+		fail(STEP_LOOPBACK, -1, 0, errno);
+	if (plan->has_rootfs)
+		mounts_build_root((struct plan *)plan);
+	supervise(plan);
+}
+
+int main(void)
+{
+	size_t len;
+	struct plan plan;
+	const char *why;
+	int bad;
+
+	uint8_t *buf = read_plan(&len);
+	if (plan_parse(buf, len, &plan, &why, &bad) < 0)
+		fail(STEP_PLAN_PARSE, bad, 0, EINVAL);
+	close_stray_fds(&plan);
+
+	if (prctl(NSB_PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != plan.host_pid)
+		fail(STEP_PARENT, -1, 0, ESRCH);
+	int host_pidfd = nsb_pidfd_open(plan.host_pid);
+	if (host_pidfd < 0)
+		fail(STEP_PARENT, -1, 0, errno);
+
+	if (plan.privileged) {
+		/* A root host's supplementary groups (often gid 0) must not follow the payload in. */
+		if (setgroups(0, NULL) < 0)
+			fail(STEP_SETGROUPS, -1, 0, errno);
+		if (plan.has_rootfs)
+			mounts_open_sources(&plan);
+	}
+
+	int sync_pipe[2];
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0)
+		fail(STEP_CLONE, -1, 0, errno);
+	struct nsb_clone_args args;
+	memset(&args, 0, sizeof(args));
+	/* With CLONE_PARENT the child inherits our exit signal (SIGCHLD to the host); clone3 wants 0 here. */
+	args.flags = plan.ns_flags | NSB_CLONE_PARENT;
+	args.exit_signal = 0;
+	long pid = nsb_clone3(&args);
+	if (pid < 0)
+		fail(STEP_CLONE, -1, 0, errno);
+	if (pid == 0) {
+		close(sync_pipe[1]);
+		sandbox_pid1(&plan, sync_pipe[0], host_pidfd);
+	}
+	close(sync_pipe[0]);
+	/* The host learns the pid first, so it can reap the child whatever happens next. */
+	status_stage1((int)pid);
+	if (plan.ns_flags & NSB_CLONE_NEWUSER)
+		identity_write_maps((pid_t)pid, &plan);
+	if (write(sync_pipe[1], "1", 1) != 1)
+		fail(STEP_SYNC, -1, 0, errno);
+	_exit(0);
+}

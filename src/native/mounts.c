@@ -1,0 +1,313 @@
+/*
+ * The filesystem view: a fresh tmpfs root, the plan's mounts and entries placed
+ * beneath it, then pivot_root into it.
+ *
+ * Every target is resolved one component at a time with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS), and mounts are attached to the resulting descriptors with
+ * move_mount, so no step can be redirected by a symlink planted in a bind source
+ * (the runc CVE-2025-31133 / bubblewrap CVE-2026-87766 class).
+ */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "status.h"
+#include "sys.h"
+
+/* Where the new root is staged before pivot_root; hidden from the sandbox afterwards. */
+#define STAGING_DIR "/tmp"
+#define SAFE_RESOLVE (NSB_RESOLVE_BENEATH | NSB_RESOLVE_NO_SYMLINKS | NSB_RESOLVE_NO_MAGICLINKS)
+
+enum target_kind { TARGET_DIR, TARGET_FILE };
+
+static void fail_op(const struct fs_op *op, uint32_t detail, int err)
+{
+	fail(STEP_MOUNT, op->index, detail, err);
+}
+
+static int open_dir_beneath(int dirfd, const char *name)
+{
+	return nsb_openat2(dirfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, SAFE_RESOLVE);
+}
+
+/* Open (creating if missing) directory `name` under `dirfd`, never through a symlink. */
+static int ensure_dir(int dirfd, const char *name, mode_t mode)
+{
+	int fd = open_dir_beneath(dirfd, name);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return -1;
+	return open_dir_beneath(dirfd, name);
+}
+
+static int bad_component(const char *name)
+{
+	return name[0] == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/*
+ * Walk `path` (absolute, inside the new root) down to its parent directory, creating
+ * missing directories. Returns the parent's fd and points *last at the final name.
+ * `buf` holds a writable copy of the path for the walk.
+ */
+static int open_parent(int rootfd, const char *path, char *buf, size_t buflen, const char **last)
+{
+	size_t len = strlen(path);
+	if (len >= buflen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	int cur = dup(rootfd);
+	if (cur < 0)
+		return -1;
+	char *name = buf;
+	while (*name == '/')
+		name++;
+	for (;;) {
+		char *slash = strchr(name, '/');
+		if (!slash)
+			break;
+		*slash = 0;
+		if (bad_component(name)) {
+			close(cur);
+			errno = EINVAL;
+			return -1;
+		}
+		int next = ensure_dir(cur, name, 0755);
+		close(cur);
+		if (next < 0)
+			return -1;
+		cur = next;
+		name = slash + 1;
+	}
+	if (bad_component(name)) {
+		close(cur);
+		errno = EINVAL;
+		return -1;
+	}
+	*last = name;
+	return cur;
+}
+
+/* Open the target itself, creating an empty directory or file to mount on. */
+static int open_target(int rootfd, const char *path, enum target_kind kind, mode_t mode)
+{
+	char buf[4096];
+	const char *name;
+	int parent = open_parent(rootfd, path, buf, sizeof(buf), &name);
+	if (parent < 0)
+		return -1;
+	int fd;
+	if (kind == TARGET_DIR) {
+		fd = ensure_dir(parent, name, mode);
+	} else {
+		fd = nsb_openat2(parent, name, O_PATH | O_CLOEXEC, 0, SAFE_RESOLVE);
+		if (fd < 0 && errno == ENOENT) {
+			int created = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+			if (created >= 0)
+				close(created);
+			if (created >= 0 || errno == EEXIST)
+				fd = nsb_openat2(parent, name, O_PATH | O_CLOEXEC, 0, SAFE_RESOLVE);
+		}
+		struct stat st;
+		if (fd >= 0 && (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))) {
+			close(fd);
+			fd = -1;
+			errno = EISDIR;
+		}
+	}
+	int saved = errno;
+	close(parent);
+	errno = saved;
+	return fd;
+}
+
+static unsigned mount_attrs(uint32_t flags)
+{
+	unsigned attrs = NSB_MOUNT_ATTR_NOSUID;
+	if (!(flags & MNT_DEVICES))
+		attrs |= NSB_MOUNT_ATTR_NODEV;
+	if (flags & MNT_READONLY)
+		attrs |= NSB_MOUNT_ATTR_RDONLY;
+	if (flags & MNT_EXEC_OFF)
+		attrs |= NSB_MOUNT_ATTR_NOEXEC;
+	return attrs;
+}
+
+void mounts_open_sources(struct plan *plan)
+{
+	for (unsigned i = 0; i < plan->n_fs_ops; i++) {
+		struct fs_op *op = &plan->fs_ops[i];
+		if (op->op != OP_BIND)
+			continue;
+		op->tree_fd = nsb_open_tree(AT_FDCWD, op->source,
+					    NSB_OPEN_TREE_CLONE | NSB_OPEN_TREE_CLOEXEC | NSB_AT_RECURSIVE);
+		if (op->tree_fd < 0) {
+			if (errno == ENOENT && (op->flags & MNT_OPTIONAL)) {
+				op->skipped = 1;
+				continue;
+			}
+			fail_op(op, MNT_STEP_SOURCE, errno);
+		}
+		struct nsb_mount_attr attr = { .attr_set = mount_attrs(op->flags) };
+		if (nsb_mount_setattr(op->tree_fd, "", NSB_AT_EMPTY_PATH | NSB_AT_RECURSIVE, &attr) < 0)
+			fail_op(op, MNT_STEP_FLAGS, errno);
+	}
+}
+
+/* Create a filesystem instance (tmpfs, proc, devpts) and return its detached mount. */
+static int new_fs(const char *type, const char *const *options, unsigned attrs)
+{
+	int fsfd = nsb_fsopen(type, NSB_FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return -1;
+	for (; options && options[0]; options += 2) {
+		if (nsb_fsconfig(fsfd, NSB_FSCONFIG_SET_STRING, options[0], options[1], 0) < 0)
+			goto fail;
+	}
+	if (nsb_fsconfig(fsfd, NSB_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fail;
+	int mnt = nsb_fsmount(fsfd, NSB_FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		goto fail;
+	close(fsfd);
+	return mnt;
+fail:;
+	int saved = errno;
+	close(fsfd);
+	errno = saved;
+	return -1;
+}
+
+static int new_tmpfs(uint64_t size, uint32_t mode, unsigned attrs)
+{
+	char size_text[32], mode_text[16];
+	snprintf(size_text, sizeof(size_text), "%llu", (unsigned long long)size);
+	snprintf(mode_text, sizeof(mode_text), "%o", (unsigned)mode);
+	const char *options[] = { "mode", mode_text, size ? "size" : NULL, size_text, NULL };
+	return new_fs("tmpfs", options, attrs);
+}
+
+static void attach(const struct fs_op *op, int mnt, int rootfd, enum target_kind kind)
+{
+	int target = open_target(rootfd, op->target, kind, 0755);
+	if (target < 0)
+		fail_op(op, MNT_STEP_TARGET, errno);
+	if (nsb_move_mount(mnt, "", target, "", NSB_MOVE_MOUNT_F_EMPTY_PATH | NSB_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail_op(op, MNT_STEP_ATTACH, errno);
+	close(target);
+	close(mnt);
+}
+
+static void apply_bind(struct fs_op *op, int rootfd)
+{
+	struct stat st;
+	if (op->skipped)
+		return;
+	if (fstat(op->tree_fd, &st) < 0)
+		fail_op(op, MNT_STEP_SOURCE, errno);
+	attach(op, op->tree_fd, rootfd, S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE);
+	op->tree_fd = -1;
+}
+
+static void apply_new_fs(const struct fs_op *op, int rootfd)
+{
+	int mnt;
+	if (op->op == OP_TMPFS) {
+		mnt = new_tmpfs(op->size, op->mode, mount_attrs(op->flags & ~MNT_DEVICES));
+	} else if (op->op == OP_PROC) {
+		mnt = new_fs("proc", NULL, NSB_MOUNT_ATTR_NOSUID | NSB_MOUNT_ATTR_NODEV | NSB_MOUNT_ATTR_NOEXEC);
+	} else {
+		const char *options[] = { "ptmxmode", "0666", "mode", "0620", NULL };
+		mnt = new_fs("devpts", options, NSB_MOUNT_ATTR_NOSUID | NSB_MOUNT_ATTR_NOEXEC);
+	}
+	if (mnt < 0)
+		fail_op(op, MNT_STEP_CREATE, errno);
+	attach(op, mnt, rootfd, TARGET_DIR);
+}
+
+static void apply_entry(const struct fs_op *op, int rootfd)
+{
+	char buf[4096];
+	const char *name;
+	if (op->op == OP_DIR) {
+		int fd = open_target(rootfd, op->target, TARGET_DIR, op->mode);
+		if (fd < 0)
+			fail_op(op, MNT_STEP_TARGET, errno);
+		close(fd);
+		return;
+	}
+	int parent = open_parent(rootfd, op->target, buf, sizeof(buf), &name);
+	if (parent < 0)
+		fail_op(op, MNT_STEP_TARGET, errno);
+	if (op->op == OP_SYMLINK) {
+		if (symlinkat(op->link_to, parent, name) < 0)
+			fail_op(op, MNT_STEP_CREATE, errno);
+	} else {
+		int fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, op->mode);
+		if (fd < 0)
+			fail_op(op, MNT_STEP_CREATE, errno);
+		for (uint32_t done = 0; done < op->content_len;) {
+			ssize_t n = write(fd, op->content + done, op->content_len - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				fail_op(op, MNT_STEP_WRITE, n < 0 ? errno : EIO);
+			done += (uint32_t)n;
+		}
+		if (fchmod(fd, op->mode) < 0)
+			fail_op(op, MNT_STEP_WRITE, errno);
+		close(fd);
+	}
+	close(parent);
+}
+
+void mounts_build_root(struct plan *plan)
+{
+	/* Nothing we mount may propagate back to the host's mount namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(STEP_MOUNT_PRIVATE, -1, 0, errno);
+	if (!plan->privileged)
+		mounts_open_sources(plan);
+
+	int rootfd = new_tmpfs(plan->root_size, 0755, NSB_MOUNT_ATTR_NOSUID | NSB_MOUNT_ATTR_NODEV);
+	if (rootfd < 0)
+		fail(STEP_ROOTFS, -1, MNT_STEP_CREATE, errno);
+	if (nsb_move_mount(rootfd, "", AT_FDCWD, STAGING_DIR, NSB_MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		fail(STEP_ROOTFS, -1, MNT_STEP_ATTACH, errno);
+
+	for (unsigned i = 0; i < plan->n_fs_ops; i++) {
+		struct fs_op *op = &plan->fs_ops[i];
+		switch (op->op) {
+		case OP_BIND:
+			apply_bind(op, rootfd);
+			break;
+		case OP_TMPFS:
+		case OP_PROC:
+		case OP_DEVPTS:
+			apply_new_fs(op, rootfd);
+			break;
+		default:
+			apply_entry(op, rootfd);
+			break;
+		}
+	}
+
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only ours. */
+	if (fchdir(rootfd) < 0 || nsb_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		fail(STEP_PIVOT, -1, 0, errno);
+	close(rootfd);
+	if (plan->root_flags & ROOT_READONLY) {
+		struct nsb_mount_attr attr = { .attr_set = NSB_MOUNT_ATTR_RDONLY };
+		if (nsb_mount_setattr(AT_FDCWD, "/", 0, &attr) < 0)
+			fail(STEP_ROOT_READONLY, -1, 0, errno);
+	}
+}

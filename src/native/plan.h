@@ -1,0 +1,81 @@
+/* The parsed plan: what the host decided, in a shape the setup steps can execute. */
+#ifndef NSBOX_PLAN_H
+#define NSBOX_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol.h"
+
+#define PLAN_MAX_MAPS 8
+#define PLAN_MAX_RLIMITS 16
+#define PLAN_MAX_FDS 64
+
+struct id_map {
+	uint32_t inside, outside, count;
+};
+
+/* One filesystem step (bind, tmpfs, proc, devpts, dir, symlink, file), in plan order. */
+struct fs_op {
+	uint16_t op;
+	uint32_t flags;
+	int index; /* record index in the plan, echoed in failure reports */
+	const char *source;
+	const char *target;
+	const char *link_to;
+	uint64_t size;
+	uint32_t mode;
+	const uint8_t *content;
+	uint32_t content_len;
+	int tree_fd; /* bind: the cloned source tree, once opened; -1 before */
+	int skipped; /* bind: optional source that does not exist */
+};
+
+struct rlimit_op {
+	int index;
+	uint32_t resource;
+	uint64_t soft, hard;
+};
+
+struct fd_op {
+	uint32_t from, to;
+};
+
+struct plan {
+	uint64_t ns_flags;
+	struct id_map uid_maps[PLAN_MAX_MAPS];
+	struct id_map gid_maps[PLAN_MAX_MAPS];
+	unsigned n_uid_maps, n_gid_maps;
+	int has_identity;
+	uint32_t uid, gid;
+	const char *hostname;
+	int has_rootfs;
+	uint64_t root_size;
+	uint32_t root_flags;
+	struct fs_op *fs_ops;
+	unsigned n_fs_ops;
+	struct rlimit_op rlimits[PLAN_MAX_RLIMITS];
+	unsigned n_rlimits;
+	uint64_t caps_keep;
+	int loopback;
+	char **argv; /* NULL-terminated */
+	char **envp; /* NULL-terminated */
+	unsigned argc, envc;
+	const char *exec_file;
+	const char *exec_path;
+	const char *cwd;
+	struct fd_op fds[PLAN_MAX_FDS];
+	unsigned n_fds;
+	int host_pid;
+	int privileged;
+};
+
+/*
+ * Parse `len` bytes at `buf` into `plan`. Pointers in the plan point into `buf`,
+ * which must outlive it. Returns 0, or -1 with a reason in `why` (and the index
+ * of the offending record in *bad_record, -1 for the header).
+ */
+int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **why, int *bad_record);
+void plan_free(struct plan *plan);
+
+#endif

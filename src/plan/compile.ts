@@ -1,0 +1,155 @@
+// Turns a resolved policy and a command into the plan nsbox-init executes.
+// Every decision is made here; the init only carries it out.
+import { capabilityMask } from '../policy/capabilities.js';
+import type { MountSpec, NamespaceName, ResolvedPolicy } from '../policy/types.js';
+import type { Enforced } from '../report.js';
+import { CloneFlag, MountFlag, Op, ROOT_READONLY, Rlimit } from './protocol.js';
+import { PlanWriter } from './writer.js';
+
+export interface HostIdentity {
+  euid: number;
+  egid: number;
+  pid: number;
+  /** The host may mount (CAP_SYS_ADMIN) and map any id: bind sources are opened with its rights. */
+  privileged: boolean;
+}
+
+export interface ExtraFd {
+  /** Descriptor number inside the init (5 and up), as placed by the spawner. */
+  from: number;
+  /** Descriptor number the payload sees. */
+  to: number;
+}
+
+export interface CompiledPlan {
+  bytes: Buffer;
+  /** Words for the plan record at `index`, for setup error messages. */
+  describe(index: number): string;
+  enforced: Enforced;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEVICE_NODES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const U64_MAX = 0xffffffffffffffffn;
+
+export function compilePlan(
+  policy: ResolvedPolicy,
+  command: string,
+  args: readonly string[],
+  host: HostIdentity,
+  extraFds: readonly ExtraFd[] = [],
+): CompiledPlan {
+  const plan = new PlanWriter();
+  const ns = policy.namespaces;
+  const rootless = !host.privileged;
+
+  let flags = 0;
+  for (const [name, bit] of Object.entries(CloneFlag)) if (ns[name as NamespaceName]) flags |= bit;
+  plan.add(Op.NAMESPACES, 0, [{ u32: flags }], 'create namespaces');
+  plan.add(Op.HOST_PID, 0, [{ u32: host.pid }], 'tie the sandbox to the host process');
+  if (host.privileged) plan.add(Op.PRIVILEGED, 0, []);
+
+  // Inside ids map to one host id: the caller's own when rootless, an unprivileged one (never 0) for a root host.
+  const hostUid = rootless ? host.euid : policy.hostUid;
+  const hostGid = rootless ? host.egid : policy.hostGid;
+  if (ns.user) {
+    plan.add(Op.UID_MAP, 0, [{ u32: policy.uid }, { u32: hostUid }, { u32: 1 }], `map uid ${policy.uid} to host uid ${hostUid}`);
+    plan.add(Op.GID_MAP, 0, [{ u32: policy.gid }, { u32: hostGid }, { u32: 1 }], `map gid ${policy.gid} to host gid ${hostGid}`);
+    plan.add(Op.IDENTITY, 0, [{ u32: policy.uid }, { u32: policy.gid }], `become uid ${policy.uid}`);
+  } else {
+    plan.add(Op.IDENTITY, 0, [{ u32: hostUid }, { u32: hostGid }], `become host uid ${hostUid}`);
+  }
+  if (ns.uts) plan.add(Op.HOSTNAME, 0, [{ str: policy.hostname }], `set hostname ${policy.hostname}`);
+  if (policy.network === 'loopback') plan.add(Op.LOOPBACK, 0, [], 'bring lo up');
+
+  if (ns.mount) {
+    plan.add(Op.ROOTFS, ROOT_READONLY, [{ u64: BigInt(policy.rootSize) }], 'mount the new root (tmpfs)');
+    for (const mount of policy.mounts) addMount(plan, mount);
+  }
+
+  for (const [name, value] of Object.entries(policy.rlimits)) {
+    if (!value) continue;
+    const resource = Rlimit[name as keyof typeof Rlimit];
+    plan.add(Op.RLIMIT, 0, [{ u32: resource }, { u64: value.soft }, { u64: value.hard }], `set rlimit ${name}`);
+  }
+  plan.add(Op.CAPS, 0, [{ u64: capabilityMask(policy.capabilities) }], 'drop capabilities');
+
+  for (const [key, value] of Object.entries(policy.env)) plan.add(Op.ENV, 0, [{ str: `${key}=${value}` }]);
+  for (const arg of [command, ...args]) plan.add(Op.ARG, 0, [{ str: arg }]);
+  plan.add(Op.EXEC, 0, [{ str: command }, { str: policy.env.PATH ?? DEFAULT_PATH }], `exec ${command}`);
+  plan.add(Op.CWD, 0, [{ str: policy.cwd }], `chdir ${policy.cwd}`);
+  for (const fd of extraFds) plan.add(Op.FD, 0, [{ u32: fd.from }, { u32: fd.to }], `pass fd ${fd.to}`);
+
+  return {
+    bytes: plan.finish(),
+    describe: (index) => plan.descriptions[index] || `plan record ${index}`,
+    enforced: {
+      namespaces: { ...ns },
+      rootless,
+      idMap: ns.user ? { uid: policy.uid, gid: policy.gid, hostUid, hostGid } : null,
+      capabilities: [...policy.capabilities],
+      noNewPrivs: true,
+      readOnlyRoot: ns.mount,
+      network: policy.network,
+      rlimits: Object.fromEntries(
+        Object.entries(policy.rlimits).map(([k, v]) => [k, { soft: limitText(v!.soft), hard: limitText(v!.hard) }]),
+      ),
+      seccomp: false,
+      landlock: false,
+      cgroup: false,
+    },
+  };
+}
+
+function limitText(value: bigint): string {
+  return value === U64_MAX ? 'unlimited' : value.toString();
+}
+
+function addMount(plan: PlanWriter, mount: MountSpec): void {
+  switch (mount.type) {
+    case 'bind': {
+      const target = mount.target ?? mount.source;
+      const readOnly = mount.readOnly !== false;
+      const flags = (readOnly ? MountFlag.READONLY : 0) | (mount.optional ? MountFlag.OPTIONAL : 0);
+      plan.add(Op.BIND, flags, [{ str: mount.source }, { str: target }],
+        `mount ${mount.source} -> ${target} (bind, ${readOnly ? 'read-only' : 'read-write'})`);
+      return;
+    }
+    case 'tmpfs':
+      plan.add(Op.TMPFS, 0, [{ u64: BigInt(Number(mount.size ?? 0)) }, { u32: mount.mode ?? 0o1777 }, { str: mount.target }],
+        `mount tmpfs on ${mount.target}`);
+      return;
+    case 'proc':
+      plan.add(Op.PROC, 0, [{ str: mount.target }], `mount proc on ${mount.target}`);
+      return;
+    case 'dev':
+      addMinimalDev(plan, mount.target);
+      return;
+    case 'dir':
+      plan.add(Op.DIR, 0, [{ u32: mount.mode ?? 0o755 }, { str: mount.target }], `create directory ${mount.target}`);
+      return;
+    case 'symlink':
+      plan.add(Op.SYMLINK, 0, [{ str: mount.target }, { str: mount.linkTo }], `create symlink ${mount.target} -> ${mount.linkTo}`);
+      return;
+    case 'file': {
+      const content = typeof mount.content === 'string' ? Buffer.from(mount.content) : mount.content;
+      plan.add(Op.FILE, 0, [{ u32: mount.mode ?? 0o644 }, { u32: content.length }, { str: mount.target }, { bytes: content }],
+        `create file ${mount.target}`);
+      return;
+    }
+  }
+}
+
+/** A /dev with only harmless devices: binds of the host's nodes, a private devpts, shm, and the fd links. */
+function addMinimalDev(plan: PlanWriter, dev: string): void {
+  plan.add(Op.TMPFS, MountFlag.NOEXEC, [{ u64: 1n << 20n }, { u32: 0o755 }, { str: dev }], `mount tmpfs on ${dev}`);
+  for (const node of DEVICE_NODES) {
+    plan.add(Op.BIND, MountFlag.DEVICES | MountFlag.NOEXEC, [{ str: `/dev/${node}` }, { str: `${dev}/${node}` }],
+      `mount /dev/${node} -> ${dev}/${node} (device bind)`);
+  }
+  plan.add(Op.DEVPTS, 0, [{ str: `${dev}/pts` }], `mount devpts on ${dev}/pts`);
+  plan.add(Op.SYMLINK, 0, [{ str: `${dev}/ptmx` }, { str: 'pts/ptmx' }], `create symlink ${dev}/ptmx`);
+  plan.add(Op.TMPFS, MountFlag.NOEXEC, [{ u64: 64n << 20n }, { u32: 0o1777 }, { str: `${dev}/shm` }], `mount tmpfs on ${dev}/shm`);
+  const links: Array<[string, string]> = [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2']];
+  for (const [name, to] of links) plan.add(Op.SYMLINK, 0, [{ str: `${dev}/${name}` }, { str: to }], `create symlink ${dev}/${name}`);
+}

@@ -1,0 +1,86 @@
+// Starting the init and following processes through pidfds.
+import { constants } from 'node:os';
+import { errno, libc } from './libc.js';
+import { SyscallError } from './errno.js';
+
+const SYS_PIDFD_SEND_SIGNAL = 424;
+const SYS_PIDFD_OPEN = 434;
+const P_PIDFD = 3;
+const WEXITED = 4;
+const WNOHANG = 1;
+const CLD_EXITED = 1;
+const CLD_KILLED = 2;
+const CLD_DUMPED = 3;
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const OPAQUE_BYTES = 512; // larger than glibc's and musl's posix_spawn_file_actions_t / posix_spawnattr_t
+
+export interface FdMapping {
+  /** Descriptor in the host. */
+  from: number;
+  /** Descriptor number in the spawned process. */
+  to: number;
+}
+
+/**
+ * posix_spawn (CLONE_VM|CLONE_VFORK inside libc: the cost does not grow with the host's memory)
+ * of `path` with exactly `fds` placed, signals at their defaults and unblocked, and an empty environment.
+ * Sources must not collide with targets (see Spawner).
+ */
+export function spawnProcess(path: string, argv: string[], fds: FdMapping[]): number {
+  const c = libc();
+  const actions = Buffer.alloc(OPAQUE_BYTES);
+  const attr = Buffer.alloc(OPAQUE_BYTES);
+  const sigset = Buffer.alloc(128);
+  c.fileActionsInit(actions);
+  c.attrInit(attr);
+  try {
+    for (const { from, to } of fds) {
+      const rc = c.fileActionsDup2(actions, from, to);
+      if (rc !== 0) throw new SyscallError('posix_spawn_file_actions_adddup2', rc);
+    }
+    // Node ignores SIGPIPE and may block signals; the init must start from the defaults.
+    c.sigfillset(sigset);
+    c.attrSetSigDefault(attr, sigset);
+    c.sigemptyset(sigset);
+    c.attrSetSigMask(attr, sigset);
+    c.attrSetFlags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const pid = [0];
+    const rc = c.posix_spawn(pid, path, actions, attr, [...argv, null], [null]);
+    if (rc !== 0) throw new SyscallError(`posix_spawn ${path}`, rc);
+    return pid[0];
+  } finally {
+    c.fileActionsDestroy(actions);
+    c.attrDestroy(attr);
+  }
+}
+
+export function pidfdOpen(pid: number): number {
+  const fd = Number(libc().syscall(SYS_PIDFD_OPEN, 'long', pid, 'long', 0));
+  if (fd < 0) throw new SyscallError('pidfd_open', errno());
+  return fd;
+}
+
+/** Returns false when the process is already gone. */
+export function pidfdSendSignal(pidfd: number, signal: number): boolean {
+  const rc = Number(libc().syscall(SYS_PIDFD_SEND_SIGNAL, 'long', pidfd, 'long', signal, 'void *', null, 'long', 0));
+  if (rc === 0) return true;
+  const e = errno();
+  if (e === constants.errno.ESRCH) return false;
+  throw new SyscallError('pidfd_send_signal', e);
+}
+
+export type ExitInfo = { exitCode: number; signal: null } | { exitCode: null; signal: number };
+
+/** Reap the process behind `pidfd` if it has ended; null while it runs. */
+export function reapIfExited(pidfd: number): ExitInfo | null {
+  const info = Buffer.alloc(128);
+  const rc = libc().waitid(P_PIDFD, pidfd, info, WEXITED | WNOHANG);
+  if (rc < 0) throw new SyscallError('waitid', errno());
+  if (info.readInt32LE(16) === 0) return null; // si_pid stays 0 while the child runs
+  const code = info.readInt32LE(8);
+  const status = info.readInt32LE(24);
+  if (code === CLD_EXITED) return { exitCode: status, signal: null };
+  if (code === CLD_KILLED || code === CLD_DUMPED) return { exitCode: null, signal: status };
+  return null;
+}

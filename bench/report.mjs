@@ -1,0 +1,134 @@
+// Turns the workers' raw results into ratios, target checks and a plain-text table.
+import { ratio } from './stats.mjs';
+
+export const hostLabel = (mb) => (mb >= 1024 ? `${+(mb / 1024).toFixed(2)} GB` : `${mb} MB`);
+const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : '-');
+const x = (v) => (v == null ? '-' : `${v.toFixed(2)}x`);
+const PATTERN_LABEL = (r) => (r.gapMs ? `spaced ${r.gapMs}ms` : 'back-to-back');
+const patternLabel = (hosts, name) => { for (const h of hosts) for (const r of h.results) if (r.pattern === name) return PATTERN_LABEL(r); return name; };
+
+function find(host, pattern, variant) {
+  return host.results.find((r) => r.pattern === pattern && r.variant === variant);
+}
+
+/** Ratios and target checks computed from the per-host results. */
+export function analyze(hosts) {
+  const patterns = [...new Set(hosts.flatMap((h) => h.results.map((r) => r.pattern)))];
+  const ratios = [];
+  const targets = [];
+  for (const host of hosts) {
+    for (const pattern of patterns) {
+      const ns = find(host, pattern, 'nsbox');
+      const bw = find(host, pattern, 'bubblewrap');
+      const cp = find(host, pattern, 'child_process');
+      if (!ns) continue;
+      ratios.push({
+        host: host.targetRssMb,
+        pattern,
+        nsboxOverBwrap: { median: ratio(ns.medianMs, bw?.medianMs), p90: ratio(ns.p90Ms, bw?.p90Ms) },
+        nsboxOverChildProcess: { median: ratio(ns.medianMs, cp?.medianMs), p90: ratio(ns.p90Ms, cp?.p90Ms) },
+      });
+      if (bw) {
+        targets.push({
+          name: `nsbox median <= bubblewrap median (${hostLabel(host.targetRssMb)}, ${patternLabel(hosts, pattern)})`,
+          value: `${ms(ns.medianMs)} vs ${ms(bw.medianMs)} ms`,
+          pass: ns.medianMs <= bw.medianMs,
+        });
+      }
+    }
+  }
+  const scaling = [];
+  if (hosts.length >= 2) {
+    const sorted = [...hosts].sort((a, b) => a.targetRssMb - b.targetRssMb);
+    const [small, big] = [sorted[0], sorted[sorted.length - 1]];
+    for (const pattern of patterns) {
+      const a = find(small, pattern, 'nsbox');
+      const b = find(big, pattern, 'nsbox');
+      if (!a || !b) continue;
+      const entry = {
+        pattern,
+        small: small.targetRssMb,
+        big: big.targetRssMb,
+        median: ratio(b.medianMs, a.medianMs),
+        p90: ratio(b.p90Ms, a.p90Ms),
+      };
+      // the same ratio for the baselines, to tell nsbox's own cost from the host's fork/exec cost
+      for (const v of ['bubblewrap', 'child_process']) {
+        const va = find(small, pattern, v);
+        const vb = find(big, pattern, v);
+        if (va && vb) entry[`${v}Median`] = ratio(vb.medianMs, va.medianMs);
+      }
+      scaling.push(entry);
+      targets.push({
+        name: `nsbox ${hostLabel(big.targetRssMb)} / ${hostLabel(small.targetRssMb)} median <= 1.15x (${patternLabel(hosts, pattern)})`,
+        value: x(entry.median),
+        pass: entry.median != null && entry.median <= 1.15,
+      });
+    }
+  }
+  return { ratios, scaling, targets };
+}
+
+function table(rows, align) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows
+    .map((r) => r.map((c, i) => (align[i] === 'r' ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function formatReport({ meta, options, hosts, analysis }) {
+  const out = [];
+  out.push(`nsbox spawn benchmark: /bin/true, ${meta.node}, Linux ${meta.kernel}, ${meta.cpus} x ${meta.cpuModel}, ${meta.bwrapVersion}`);
+  out.push(
+    `back-to-back: ${options.runs} runs; spaced: ${options.spacedRuns} runs with ${options.gapMs} ms idle before each; ` +
+      `${options.warmup} warm-up runs per variant and pattern; times are per run (performance.now around each awaited run)`,
+  );
+  out.push('');
+
+  const rows = [['host RSS', 'pattern', 'variant', 'median ms', 'p90 ms', 'min ms', 'runs']];
+  for (const host of hosts) {
+    const label = `~${hostLabel(host.targetRssMb)} (rss ${host.rssAfterAllocMb.toFixed(0)} MB)`;
+    let first = true;
+    let lastPattern = null;
+    for (const r of host.results) {
+      const pat = PATTERN_LABEL(r);
+      rows.push([first ? label : '', pat !== lastPattern ? pat : '', r.variant, ms(r.medianMs), ms(r.p90Ms), ms(r.minMs), r.runs]);
+      first = false;
+      lastPattern = pat;
+    }
+  }
+  out.push(table(rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r']));
+  out.push('');
+
+  const rrows = [['host RSS', 'pattern', 'nsbox/bwrap median', '(p90)', 'nsbox/child_process median', '(p90)']];
+  for (const r of analysis.ratios) {
+    rrows.push([hostLabel(r.host), patternLabel(hosts, r.pattern), x(r.nsboxOverBwrap.median), x(r.nsboxOverBwrap.p90), x(r.nsboxOverChildProcess.median), x(r.nsboxOverChildProcess.p90)]);
+  }
+  out.push(table(rrows, ['l', 'l', 'r', 'r', 'r', 'r']));
+  out.push('');
+
+  if (analysis.scaling.length) {
+    const s0 = analysis.scaling[0];
+    const srows = [['pattern', `nsbox ${hostLabel(s0.big)}/${hostLabel(s0.small)} median`, '(p90)', 'bwrap (median)', 'child_process (median)']];
+    for (const s of analysis.scaling) srows.push([patternLabel(hosts, s.pattern), x(s.median), x(s.p90), x(s.bubblewrapMedian), x(s.child_processMedian)]);
+    out.push(table(srows, ['l', 'r', 'r', 'r', 'r']));
+    out.push('');
+  }
+
+  if (options.profileSteps) {
+    const prows = [['host RSS', 'pattern', 'nsbox total', 'setupMs (spawn->execve)', 'wallTimeMs (execve->exit)', 'rest (exit->resolved)']];
+    for (const host of hosts) {
+      for (const r of host.results.filter((r) => r.variant === 'nsbox' && r.steps)) {
+        const rest = r.medianMs - r.steps.setupMedianMs - r.steps.wallTimeMedianMs;
+        prows.push([hostLabel(host.targetRssMb), PATTERN_LABEL(r), ms(r.medianMs), ms(r.steps.setupMedianMs), ms(r.steps.wallTimeMedianMs), `~${ms(rest)}`]);
+      }
+    }
+    out.push('nsbox RunReport step medians, ms ("rest" = total median - the two step medians, approximate):');
+    out.push(table(prows, ['l', 'l', 'r', 'r', 'r', 'r']));
+    out.push('');
+  }
+
+  out.push('targets (from the issue):');
+  for (const t of analysis.targets) out.push(`  [${t.pass ? 'PASS' : 'FAIL'}] ${t.name}: ${t.value}`);
+  return out.join('\n');
+}

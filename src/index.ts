@@ -1,4 +1,5 @@
 export { Sandbox, type SpawnOptions, type RunOptions } from './sandbox.js';
+export { probeHost, type HostReport, type ProbeItem } from './probe/index.js';
 export { SandboxChild, type SandboxChildEvents } from './child.js';
 export { SandboxError, PolicyError, SetupError, CommandError, UnsupportedError } from './errors.js';
 export type { RunReport, RunResult, RunStatus, Enforced } from './report.js';

@@ -91,6 +91,10 @@ export function launchInit(
           { cause: error },
         );
       }
+      if (error instanceof SyscallError) {
+        const why = error.code === 'ENOEXEC' ? 'the init binary is corrupt or built for another architecture' : 'posix_spawn failed';
+        throw new SandboxError(`cannot start nsbox-init: ${error.code}: ${why}. Run \`nsbox doctor\``, 'EINIT', { cause: error });
+      }
       throw error;
     }
     return { pid, pidfd: pidfdOpen(pid), stdin, stdout, stderr, status: statusRead };

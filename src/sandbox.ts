@@ -6,6 +6,7 @@ import { launchInit, type StdioOption } from './launch.js';
 import { compilePlan, type HostIdentity } from './plan/compile.js';
 import type { Policy, ResolvedPolicy } from './policy/types.js';
 import { resolvePolicy } from './policy/validate.js';
+import { type HostReport, probeHost } from './probe/index.js';
 import type { RunResult } from './report.js';
 
 export interface SpawnOptions {
@@ -73,6 +74,11 @@ function withOverrides(policy: ResolvedPolicy, options: SpawnOptions): ResolvedP
 }
 
 export class Sandbox {
+  /** What this host supports (user namespaces, cgroups, seccomp, Landlock, memfd exec), each gap with its fix. Same as `nsbox doctor`. */
+  static probe(): Promise<HostReport> {
+    return probeHost();
+  }
+
   /** The policy after validation and profile merging: exactly what every spawn applies. */
   readonly policy: ResolvedPolicy;
 

@@ -19,7 +19,7 @@ export function readPrivileges(): Privileges {
 
 /** Informational: both modes work, but they build sandboxes differently. */
 export function checkPrivileges(p: Privileges = readPrivileges()): ProbeItem {
-  const base = { id: 'privileges', name: 'privileges', ok: true, required: false };
+  const base = { id: 'privileges', name: 'privileges', required: false, ok: true };
   const caps = `CAP_SYS_ADMIN ${p.hasSysAdmin ? 'in' : 'not in'} CapEff`;
   if (p.privileged) {
     return { ...base, detail: `root (euid 0, ${caps}): sandboxes map their ids to an unprivileged host id (65534 by default)` };

@@ -180,13 +180,13 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       };
     }
     // PID 1 itself was killed (SIGKILL from kill() or an AbortSignal): the whole sandbox went with it.
-    if (this.sandboxExit?.signal && this.execNs) {
+    if (this.sandboxExit?.signal && (this.execNs || this.killed)) {
       return {
         ...base,
         status: 'signaled',
         exitCode: null,
         signal: SIGNAL_NAMES.get(this.sandboxExit.signal) ?? null,
-        wallTimeMs: nsToMs(endNs - this.execNs),
+        wallTimeMs: this.execNs ? nsToMs(endNs - this.execNs) : 0,
       };
     }
     const stage = this.sandboxExit ?? this.firstStageExit;

@@ -36,6 +36,8 @@
 #include "sys.h"
 
 static volatile sig_atomic_t payload_pid;
+/* A signal that arrived before the payload existed; delivered to it once forked. */
+static volatile sig_atomic_t pending_signal;
 
 static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH };
 #define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
@@ -44,6 +46,8 @@ static void forward_signal(int sig)
 {
 	if (payload_pid > 0)
 		kill(payload_pid, sig);
+	else
+		pending_signal = sig;
 }
 
 static uint8_t *read_plan(size_t *len)
@@ -80,7 +84,10 @@ static void close_stray_fds(const struct plan *plan)
 		fail(STEP_FDS, -1, 0, errno);
 }
 
-/* Arm PR_SET_PDEATHSIG, then make sure the host did not die before it was armed. */
+/*
+ * Arm PR_SET_PDEATHSIG, then make sure the host did not die before it was armed. Called again
+ * after every uid/gid change, because the kernel clears the parent-death signal on those.
+ */
 static void die_with_host(int host_pidfd)
 {
 	if (prctl(NSB_PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -90,6 +97,10 @@ static void die_with_host(int host_pidfd)
 		_exit(1);
 }
 
+/*
+ * Installed in the first stage, before clone, so PID 1 is born with them: the kernel drops
+ * signals from the host to a PID namespace's init that has no handler.
+ */
 static void install_forwarders(void)
 {
 	struct sigaction sa;
@@ -112,11 +123,14 @@ static void block_forwarded(int how)
 	sigprocmask(how, &set, NULL);
 }
 
+enum exec_outcome { EXEC_STARTED, EXEC_FAILED, EXEC_VANISHED };
+
 /*
- * Read what the payload wrote to the exec pipe before exec: an 8-byte timestamp and,
- * if a step failed, a status record. EOF after the timestamp alone means execve succeeded.
+ * Read what the payload wrote to the exec pipe before exec: an 8-byte timestamp and, if a
+ * step failed, a status record. EOF after the timestamp alone means execve succeeded; EOF
+ * with nothing at all means the payload died before exec (a signal from the host).
  */
-static int await_exec(int fd, uint64_t *t_ns, struct nsbox_status *failure)
+static enum exec_outcome await_exec(int fd, uint64_t *t_ns, struct nsbox_status *failure)
 {
 	uint8_t buf[sizeof(uint64_t) + sizeof(struct nsbox_status)];
 	size_t got = 0;
@@ -128,20 +142,18 @@ static int await_exec(int fd, uint64_t *t_ns, struct nsbox_status *failure)
 			break;
 		got += (size_t)n;
 	}
+	if (got == 0)
+		return EXEC_VANISHED;
 	if (got == sizeof(uint64_t)) {
 		memcpy(t_ns, buf, sizeof(*t_ns));
-		return 0;
+		return EXEC_STARTED;
 	}
 	if (got >= sizeof(struct nsbox_status)) {
 		memcpy(failure, buf + got - sizeof(*failure), sizeof(*failure));
-	} else {
-		memset(failure, 0, sizeof(*failure));
-		failure->kind = ST_FAILED;
-		failure->step = STEP_EXEC;
-		failure->op = -1;
-		failure->err = EIO;
+		return EXEC_FAILED;
 	}
-	return -1;
+	/* A timestamp and a torn record: the payload was killed while reporting a failure. */
+	return EXEC_VANISHED;
 }
 
 static int exit_code_for(int status)
@@ -153,7 +165,6 @@ static int exit_code_for(int status)
 __attribute__((noreturn)) static void supervise(const struct plan *plan)
 {
 	int exec_pipe[2];
-	install_forwarders();
 	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
 		fail(STEP_FORK, -1, 0, errno);
 	block_forwarded(SIG_BLOCK);
@@ -165,16 +176,18 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 		payload_run(plan, exec_pipe[1]);
 	}
 	payload_pid = pid;
+	if (pending_signal)
+		kill(pid, pending_signal);
 	block_forwarded(SIG_UNBLOCK);
 	close(exec_pipe[1]);
 
 	uint64_t exec_ns = 0;
 	struct nsbox_status failure;
-	int started = await_exec(exec_pipe[0], &exec_ns, &failure) == 0;
+	enum exec_outcome outcome = await_exec(exec_pipe[0], &exec_ns, &failure);
 	close(exec_pipe[0]);
-	if (started)
+	if (outcome == EXEC_STARTED)
 		status_execed(exec_ns);
-	else
+	else if (outcome == EXEC_FAILED)
 		status_send(&failure);
 
 	for (;;) {
@@ -187,7 +200,7 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 		if (reaped != pid)
 			continue; /* an orphan the payload left behind */
 		uint64_t end_ns = monotonic_ns();
-		if (!started)
+		if (outcome == EXEC_FAILED)
 			_exit(125);
 		struct rusage usage;
 		getrusage(RUSAGE_CHILDREN, &usage);
@@ -200,7 +213,6 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 __attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int sync_fd, int host_pidfd)
 {
 	die_with_host(host_pidfd);
-	close(host_pidfd);
 	char go;
 	ssize_t n;
 	while ((n = read(sync_fd, &go, 1)) < 0 && errno == EINTR) {
@@ -209,8 +221,11 @@ __attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int 
 		_exit(1); /* the first stage failed and has reported why */
 	close(sync_fd);
 
-	if (plan->ns_flags & NSB_CLONE_NEWUSER)
+	if (plan->ns_flags & NSB_CLONE_NEWUSER) {
 		identity_enter(plan);
+		die_with_host(host_pidfd);
+	}
+	close(host_pidfd);
 	/* Keeps the payload (same uid) from ptracing PID 1 or opening its /proc files. */
 	if (prctl(NSB_PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(STEP_DUMPABLE, -1, 0, errno);
@@ -250,6 +265,7 @@ int main(void)
 			mounts_open_sources(&plan);
 	}
 
+	install_forwarders();
 	int sync_pipe[2];
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0)
 		fail(STEP_CLONE, -1, 0, errno);

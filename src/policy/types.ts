@@ -22,7 +22,10 @@ export interface Policy {
   hostname?: string;
   /** Environment of the payload. Nothing from the host passes unless named in `inheritEnv`. */
   env?: Record<string, string>;
-  /** Names of host environment variables to copy in (values from the host at spawn time). */
+  /**
+   * Names of host environment variables to copy in. Values are read once, when the Sandbox is
+   * built, so later changes to process.env never reach a sandbox by surprise.
+   */
   inheritEnv?: string[];
   /** Working directory inside (default "/"). */
   cwd?: string;

@@ -21,8 +21,22 @@ export type SandboxChildEvents = {
   error: (error: SandboxError) => void;
 };
 
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
-  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+function signalName(n: number): string {
+  return SIGNAL_NAMES.get(n) ?? (n >= SIGRTMIN && n <= SIGRTMAX ? `SIGRTMIN+${n - SIGRTMIN}` : `SIG${n}`);
+}
+
+/**
+ * What the sandbox's PID 1 forwards (src/native/init.c keeps the same list), plus SIGKILL, which ends
+ * the whole sandbox. Fault signals and SIGSTOP cannot be forwarded: a PID namespace's init ignores them.
+ */
+const DELIVERABLE = new Set(
+  ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN',
+    'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGKILL']
+    .map((name) => constants.signals[name as NodeJS.Signals]),
 );
 
 export interface ChildContext extends FailureContext {
@@ -86,6 +100,9 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     const number = typeof signal === 'number' ? signal : constants.signals[signal];
     if (number === undefined) throw new TypeError(`unknown signal ${String(signal)}`);
+    if (!DELIVERABLE.has(number)) {
+      throw new TypeError(`${signalName(number)} cannot be delivered into a sandbox (its PID 1 ignores it); use SIGTERM, SIGINT, SIGTSTP or SIGKILL`);
+    }
     if (this.settled) return false;
     this.killed = true;
     if (this.sandboxPidfd < 0) {
@@ -166,13 +183,13 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     if (this.exited) {
       const status = this.exited.value;
       const signalNumber = status & 0x7f;
-      const signal = signalNumber ? (SIGNAL_NAMES.get(signalNumber) ?? null) : null;
       const exitCode = signalNumber ? null : (status >> 8) & 0xff;
       return {
         ...base,
-        status: signal ? 'signaled' : exitCode === 0 ? 'ok' : 'runtime-error',
+        status: signalNumber ? 'signaled' : exitCode === 0 ? 'ok' : 'runtime-error',
         exitCode,
-        signal,
+        signal: signalNumber ? signalName(signalNumber) : null,
+        signalNumber: signalNumber || null,
         wallTimeMs: this.execNs ? nsToMs(this.exited.tNs - this.execNs) : 0,
         userTimeMs: Number(this.exited.utimeUs) / 1000,
         systemTimeMs: Number(this.exited.stimeUs) / 1000,
@@ -185,7 +202,8 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
         ...base,
         status: 'signaled',
         exitCode: null,
-        signal: SIGNAL_NAMES.get(this.sandboxExit.signal) ?? null,
+        signal: signalName(this.sandboxExit.signal),
+        signalNumber: this.sandboxExit.signal,
         wallTimeMs: this.execNs ? nsToMs(endNs - this.execNs) : 0,
       };
     }
@@ -195,6 +213,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       status: 'internal-error',
       exitCode: null,
       signal: null,
+      signalNumber: null,
       error: `nsbox-init ended without a report (${describeExit(stage)})`,
     };
   }
@@ -206,5 +225,5 @@ function nsToMs(ns: bigint): number {
 
 function describeExit(exit: ExitInfo | undefined): string {
   if (!exit) return 'unknown';
-  return exit.signal !== null ? `killed by ${SIGNAL_NAMES.get(exit.signal) ?? exit.signal}` : `exit code ${exit.exitCode}`;
+  return exit.signal !== null ? `killed by ${signalName(exit.signal)}` : `exit code ${exit.exitCode}`;
 }

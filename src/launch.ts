@@ -1,5 +1,5 @@
 // Host side of a spawn: the descriptors the init starts with, then posix_spawn of the init.
-import { SandboxError } from './errors.js';
+import { SandboxError, UnsupportedError } from './errors.js';
 import { initExecPath } from './init-binary.js';
 import { FD_FIRST_EXTRA, FD_PLAN, FD_STATUS } from './plan/protocol.js';
 import { SyscallError } from './syscalls/errno.js';
@@ -84,11 +84,11 @@ export function launchInit(
       pid = spawnProcess(initExecPath(), ['nsbox-init'], side.mappings);
     } catch (error) {
       if (error instanceof SyscallError && (error.code === 'EACCES' || error.code === 'EPERM')) {
-        throw new SandboxError(
-          `cannot execute nsbox-init from a sealed memfd (${error.code}). The host forbids executable memfds ` +
-            '(vm.memfd_noexec=2, or a security module). Fix: `sysctl vm.memfd_noexec=0`',
-          'EUNSUPPORTED',
-          { cause: error },
+        throw new UnsupportedError(
+          'execute nsbox-init from a sealed memfd',
+          error.code,
+          'the host forbids executable memfds (vm.memfd_noexec=2, or a security module)',
+          'Fix: `sysctl vm.memfd_noexec=0`',
         );
       }
       if (error instanceof SyscallError) {
@@ -100,6 +100,10 @@ export function launchInit(
     return { pid, pidfd: pidfdOpen(pid), stdin, stdout, stderr, status: statusRead };
   } catch (error) {
     hostEnds.forEach(closeFd);
+    // EMFILE, a missing stdio file...: the host could not prepare the spawn; still a SandboxError.
+    if (error instanceof SyscallError) {
+      throw new SandboxError(`cannot prepare the sandbox: ${error.message}`, 'EHOST', { cause: error });
+    }
     throw error;
   } finally {
     side.toClose.forEach(closeFd);

@@ -26,8 +26,10 @@ export interface RunReport {
   status: RunStatus;
   /** Exit code when the payload exited, otherwise null. */
   exitCode: number | null;
-  /** Signal name when the payload was killed by a signal, otherwise null. */
-  signal: NodeJS.Signals | null;
+  /** Signal name when the payload was killed by a signal ('SIGTERM', 'SIGRTMIN+2'), otherwise null. */
+  signal: string | null;
+  /** Signal number when the payload was killed by a signal, otherwise null. */
+  signalNumber: number | null;
   /** From the payload's execve to its exit, measured by the init on CLOCK_MONOTONIC. */
   wallTimeMs: number;
   /** CPU time of the payload and every descendant the init reaped (rusage of its children). */

@@ -1,5 +1,6 @@
 // The public entry point: a validated policy, and processes spawned into it.
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { SandboxChild } from './child.js';
 import { PolicyError, SandboxError } from './errors.js';
 import { launchInit, type StdioOption } from './launch.js';
@@ -67,7 +68,8 @@ function withOverrides(policy: ResolvedPolicy, options: SpawnOptions): ResolvedP
       throw new PolicyError(`options.env.${key}`, value, 'must be a string without NUL', "write e.g. { LANG: 'C.UTF-8' }");
     }
   }
-  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || !options.cwd.startsWith('/') || options.cwd.includes('\0'))) {
+  const cwd = options.cwd;
+  if (cwd !== undefined && (typeof cwd !== 'string' || !cwd.startsWith('/') || cwd.includes('\0') || (cwd !== '/' && posix.normalize(cwd) !== cwd) || cwd.endsWith('/') && cwd !== '/')) {
     throw new PolicyError('options.cwd', options.cwd, 'must be an absolute path inside the sandbox', "write e.g. '/tmp'");
   }
   return { ...policy, env: { ...policy.env, ...options.env }, cwd: options.cwd ?? policy.cwd };
@@ -126,9 +128,13 @@ export class Sandbox {
     });
     const chunks: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
     let kept = 0;
+    let overflowed = false;
     for (const name of ['stdout', 'stderr'] as const) {
       child[name]!.on('data', (chunk: Buffer) => {
+        if (overflowed) return;
         if (kept + chunk.length > maxBuffer) {
+          // Keep a clean prefix: nothing after the first chunk that did not fit.
+          overflowed = true;
           child.kill('SIGKILL');
           return;
         }
@@ -136,7 +142,9 @@ export class Sandbox {
         chunks[name].push(chunk);
       });
     }
-    if (input !== undefined) child.stdin!.end(input);
+    // run() owns stdin: write the input (or nothing) and close it, so a reading payload sees EOF.
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
     const report = await child.report;
     return {
       ...report,

@@ -1,6 +1,8 @@
 // Who the payload is: inside ids, the single id mapping, the hostname, and what the report says.
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bundle, bundleSource } from './helpers/bundle.js';
 import { Sandbox } from '../src/index.js';
 import { expectedHostGid, expectedHostUid, isRoot, lane } from './helpers/host.js';
 import { lines, okOutput, sh } from './helpers/run.js';
@@ -107,5 +109,31 @@ describe('identity', () => {
     expect(result.enforced.capabilities).toEqual([]);
     expect(result.enforced.readOnlyRoot).toBe(true);
     expect(result.enforced.network).toBe('none');
+  });
+});
+
+// Root without CAP_SYS_ADMIN (a container's root, say) is still root: it must map to the
+// unprivileged host id, never to 0, and its supplementary groups must not follow.
+describe.runIf(isRoot())('a root host without CAP_SYS_ADMIN', () => {
+  let bundle: Bundle;
+  beforeAll(() => {
+    bundle = bundleSource();
+  }, 60_000);
+  afterAll(() => bundle?.cleanup());
+
+  it('maps inside ids to 65534, not to host root', () => {
+    const script = `const { Sandbox } = await import(process.env.NSBOX_BUNDLE);
+      const r = await new Sandbox().run('/bin/sh', ['-c', 'cat /proc/self/uid_map /proc/self/gid_map; grep CapEff /proc/1/status 2>/dev/null; id -G']);
+      process.stdout.write(JSON.stringify(r));`;
+    const out = execFileSync('setpriv', ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', process.execPath, '--input-type=module', '-e', script], {
+      env: { ...bundle.env, NSBOX_BUNDLE: bundle.file },
+      encoding: 'utf8',
+    });
+    const report = JSON.parse(out);
+    expect(report.status).toBe('ok');
+    const maps = parseMap(report.stdout.split('\n').slice(0, 2).join('\n'));
+    expect(maps).toEqual([{ inside: 1000, outside: 65534, count: 1 }, { inside: 1000, outside: 65534, count: 1 }]);
+    expect(report.enforced.idMap).toMatchObject({ hostUid: 65534, hostGid: 65534 });
+    expect(report.enforced.rootless).toBe(false);
   });
 });

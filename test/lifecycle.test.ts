@@ -243,3 +243,18 @@ describe('lifecycle', () => {
     });
   });
 });
+
+describe('signals outside the usual names', () => {
+  it('a payload killed by a real-time signal is reported as signaled, with its number', async () => {
+    const report = await new Sandbox().run('/bin/sh', ['-c', 'kill -s RTMIN+2 $$; sleep 5']);
+    expect([report.status, report.signal, report.signalNumber, report.exitCode]).toEqual(['signaled', 'SIGRTMIN+2', 36, null]);
+  });
+
+  it('kill() refuses signals a PID namespace init would silently drop', async () => {
+    const child = new Sandbox().spawn('/bin/sleep', ['5']);
+    expect(() => child.kill('SIGSEGV')).toThrow(/cannot be delivered/);
+    expect(() => child.kill('SIGSTOP')).toThrow(/cannot be delivered/);
+    child.kill('SIGKILL');
+    expect((await child.report).signal).toBe('SIGKILL');
+  });
+});

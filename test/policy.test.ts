@@ -665,3 +665,20 @@ describe('resolvePolicy on random policies', () => {
     expect(rejected).toBeGreaterThan(50);
   });
 });
+
+describe('capabilities and namespaces that would undo the sandbox', () => {
+  it.each(['CAP_SYS_ADMIN', 'CAP_SYS_PTRACE'])('%s cannot be kept', (cap) => {
+    const error = catchPolicyError(() => resolve({ capabilities: ['CAP_NET_BIND_SERVICE', cap] }));
+    expect(error.field).toBe('policy.capabilities[1]');
+    expect(error.message).toContain(cap);
+    expect(error.message).toMatch(/cannot be kept/);
+  });
+
+  it('without a PID namespace the profile drops /proc, and an explicit proc mount is a conflict', () => {
+    const policy = resolve({ namespaces: { pid: false } });
+    expect(policy.mounts.some((m) => m.type === 'proc')).toBe(false);
+    const error = catchPolicyError(() => resolve({ profile: 'empty', namespaces: { pid: false }, mounts: [{ type: 'proc', target: '/proc2' }] }));
+    expect(error.field).toBe('policy.mounts[0]');
+    expect(error.message).toMatch(/PID namespace/);
+  });
+});

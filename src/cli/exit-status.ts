@@ -1,5 +1,4 @@
 // Exit statuses follow the shells and env(1): nsbox's own failures never look like the command's.
-import { constants } from 'node:os';
 import { CommandError } from '../errors.js';
 import type { RunReport } from '../report.js';
 
@@ -13,7 +12,7 @@ const SIGNAL_BASE = 128;
 
 export function exitCodeForReport(report: RunReport): number {
   if (report.exitCode !== null) return report.exitCode;
-  if (report.signal) return SIGNAL_BASE + (constants.signals[report.signal] ?? 0);
+  if (report.signalNumber !== null) return SIGNAL_BASE + report.signalNumber;
   return EXIT_NSBOX_FAILED;
 }
 

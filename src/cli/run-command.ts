@@ -32,12 +32,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
 async function runSandboxed(request: RunRequest): Promise<RunReport> {
   const sandbox = new Sandbox(request.policy);
-  const child = sandbox.spawn(request.command, request.args, { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
-  const stopForwarding = forwardSignals(child);
+  const forwarder = forwardSignals();
   try {
+    const child = sandbox.spawn(request.command, request.args, { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
+    forwarder.attach(child);
     return await child.report;
   } finally {
-    stopForwarding();
+    forwarder.stop();
   }
 }
 

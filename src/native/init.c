@@ -39,7 +39,14 @@ static volatile sig_atomic_t payload_pid;
 /* A signal that arrived before the payload existed; delivered to it once forked. */
 static volatile sig_atomic_t pending_signal;
 
-static const int forwarded_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH };
+/*
+ * Every signal the host may send on to the payload (src/child.ts keeps the same list). Signals the
+ * kernel raises for faults (SEGV, BUS, ILL, FPE, TRAP, SYS) are left at their defaults so a real
+ * fault in the init still ends it.
+ */
+static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
+					 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU,   SIGURG,  SIGXCPU, SIGXFSZ, SIGVTALRM,
+					 SIGPROF, SIGWINCH, SIGIO, SIGPWR };
 #define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
 
 static void forward_signal(int sig)
@@ -257,13 +264,11 @@ int main(void)
 	if (host_pidfd < 0)
 		fail(STEP_PARENT, -1, 0, errno);
 
-	if (plan.privileged) {
-		/* A root host's supplementary groups (often gid 0) must not follow the payload in. */
-		if (setgroups(0, NULL) < 0)
-			fail(STEP_SETGROUPS, -1, 0, errno);
-		if (plan.has_rootfs)
-			mounts_open_sources(&plan);
-	}
+	/* A root host's supplementary groups (often gid 0) must not follow the payload in. */
+	if (plan.clear_groups && setgroups(0, NULL) < 0)
+		fail(STEP_SETGROUPS, -1, 0, errno);
+	if (plan.privileged && plan.has_rootfs)
+		mounts_open_sources(&plan);
 
 	install_forwarders();
 	int sync_pipe[2];

@@ -252,9 +252,15 @@ static void apply_entry(const struct fs_op *op, int rootfd)
 		if (symlinkat(op->link_to, parent, name) < 0)
 			fail_op(op, MNT_STEP_CREATE, errno);
 	} else {
-		int fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, op->mode);
+		/* O_NONBLOCK: a FIFO planted in a writable bind must not hang the setup. */
+		int fd = openat(parent, name, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, op->mode);
+		struct stat st;
 		if (fd < 0)
 			fail_op(op, MNT_STEP_CREATE, errno);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			fail_op(op, MNT_STEP_CREATE, EEXIST);
+		if (ftruncate(fd, 0) < 0)
+			fail_op(op, MNT_STEP_WRITE, errno);
 		for (uint32_t done = 0; done < op->content_len;) {
 			ssize_t n = write(fd, op->content + done, op->content_len - done);
 			if (n < 0 && errno == EINTR)

@@ -222,6 +222,9 @@ static int parse_record(struct plan *plan, uint16_t op, uint16_t flags, struct c
 	case OP_PRIVILEGED:
 		plan->privileged = 1;
 		return 0;
+	case OP_CLEAR_GROUPS:
+		plan->clear_groups = 1;
+		return 0;
 	default:
 		if (is_fs_op(op)) {
 			struct fs_op *fs = &plan->fs_ops[plan->n_fs_ops];

@@ -68,6 +68,7 @@ struct plan {
 	unsigned n_fds;
 	int host_pid;
 	int privileged;
+	int clear_groups;
 };
 
 /*

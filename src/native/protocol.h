@@ -52,6 +52,7 @@ enum nsbox_op {
 	OP_FD = 21,        /* u32 fd in the init, u32 fd number in the payload */
 	OP_HOST_PID = 22,  /* u32 the host's pid: the init dies with it */
 	OP_PRIVILEGED = 23, /* no payload: the host holds CAP_SYS_ADMIN, so the first stage opens bind sources */
+	OP_CLEAR_GROUPS = 24, /* no payload: the host runs as root; drop its supplementary groups or fail */
 	OP__COUNT
 };
 
@@ -82,7 +83,7 @@ enum nsbox_step {
 	STEP_SETGROUPS = 5,
 	STEP_UID_MAP = 6,
 	STEP_GID_MAP = 7,
-	STEP_SYNC = 8,         /* the first stage vanished before the maps were written */
+	STEP_SYNC = 8,         /* the first stage could not release PID 1 (write to the sync pipe) */
 	STEP_SETID = 9,        /* setresuid/setresgid inside */
 	STEP_HOSTNAME = 10,
 	STEP_LOOPBACK = 11,

@@ -7,6 +7,7 @@ import { CloneFlag, MountFlag, Op, ROOT_READONLY, Rlimit } from './protocol.js';
 import { PlanWriter } from './writer.js';
 
 export interface HostIdentity {
+  /** Effective ids of the host process; 0 means root, whatever its capabilities. */
   euid: number;
   egid: number;
   pid: number;
@@ -41,17 +42,19 @@ export function compilePlan(
 ): CompiledPlan {
   const plan = new PlanWriter();
   const ns = policy.namespaces;
-  const rootless = !host.privileged;
+  const rootless = host.euid !== 0;
 
   let flags = 0;
   for (const [name, bit] of Object.entries(CloneFlag)) if (ns[name as NamespaceName]) flags |= bit;
   plan.add(Op.NAMESPACES, 0, [{ u32: flags }], 'create namespaces');
   plan.add(Op.HOST_PID, 0, [{ u32: host.pid }], 'tie the sandbox to the host process');
   if (host.privileged) plan.add(Op.PRIVILEGED, 0, []);
+  if (host.euid === 0 || host.egid === 0) plan.add(Op.CLEAR_GROUPS, 0, [], 'drop the host\'s supplementary groups');
 
-  // Inside ids map to one host id: the caller's own when rootless, an unprivileged one (never 0) for a root host.
-  const hostUid = rootless ? host.euid : policy.hostUid;
-  const hostGid = rootless ? host.egid : policy.hostGid;
+  // Inside ids map to one host id: the caller's own, or an unprivileged one (never 0) when the host is root.
+  const hostUid = host.euid === 0 ? policy.hostUid : host.euid;
+  const hostGid = host.egid === 0 ? policy.hostGid : host.egid;
+  if (hostUid === 0 || hostGid === 0) throw new TypeError('nsbox: refusing to map the sandbox to host id 0');
   if (ns.user) {
     plan.add(Op.UID_MAP, 0, [{ u32: policy.uid }, { u32: hostUid }, { u32: 1 }], `map uid ${policy.uid} to host uid ${hostUid}`);
     plan.add(Op.GID_MAP, 0, [{ u32: policy.gid }, { u32: hostGid }, { u32: 1 }], `map gid ${policy.gid} to host gid ${hostGid}`);

@@ -29,6 +29,7 @@ export const Op = {
   FD: 21,
   HOST_PID: 22,
   PRIVILEGED: 23,
+  CLEAR_GROUPS: 24,
 } as const;
 
 export const MountFlag = { READONLY: 0x1, OPTIONAL: 0x2, DEVICES: 0x4, NOEXEC: 0x8 } as const;

@@ -1,6 +1,6 @@
 /** The policy a Sandbox is built from. Every field is optional: what is left out comes from the profile. */
 export interface Policy {
-  /** Starting point. `default`: the safe profile described in docs/policy.md. `empty`: nothing mounted but what you list. */
+  /** Starting point. `default`: the safe profile described in docs/policy.md. `empty`: only /proc, a minimal /dev and /tmp, plus what you list. */
   profile?: ProfileName;
   /** Linux namespaces; each one on unless set to false. */
   namespaces?: Partial<Record<NamespaceName, boolean>>;

@@ -90,10 +90,16 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
   if (!namespaces.mount && userMounts.length > 0) {
     throw new PolicyError('policy.mounts', policy.mounts, 'conflicts with policy.namespaces.mount: false, as mounts need a mount namespace', 'remove mounts, or remove namespaces.mount to keep the mount namespace on (e.g. namespaces: { mount: true })');
   }
+  // A proc instance shows the PID namespace of whoever mounts it; without our own, the kernel refuses it.
+  const procIndex = userMounts.findIndex((m) => m.type === 'proc');
+  if (!namespaces.pid && namespaces.user && procIndex >= 0) {
+    throw new PolicyError(`policy.mounts[${procIndex}]`, userMounts[procIndex], 'conflicts with policy.namespaces.pid: false, as a private /proc needs the PID namespace', 'remove the proc mount, or keep the PID namespace on');
+  }
+  const profileMounts = namespaces.pid || !namespaces.user ? base.mounts : base.mounts.filter((m) => m.type !== 'proc');
   return {
     namespaces,
     // Without a mount namespace the payload sees the host's tree as it is: nothing to mount.
-    mounts: namespaces.mount ? [...base.mounts, ...userMounts] : [],
+    mounts: namespaces.mount ? [...profileMounts, ...userMounts] : [],
     rootSize: rootSize ?? base.rootSize,
     uid: base.uid,
     gid: base.gid,
@@ -229,6 +235,15 @@ function checkEnvName(field: string, name: unknown): asserts name is string {
   }
 }
 
+/**
+ * Capabilities that would undo the sandbox from inside: the mounts live in a namespace the
+ * sandbox's user namespace owns, so either one lets the payload remount read-only binds writable.
+ */
+const REFUSED_CAPABILITIES = {
+  CAP_SYS_ADMIN: 'cannot be kept: it lets the payload remount read-only binds writable (the mounts belong to its user namespace)',
+  CAP_SYS_PTRACE: 'cannot be kept: it lets the payload take over PID 1, which holds every capability of the user namespace',
+} as const;
+
 function readCapabilities(field: string, value: unknown): CapabilityName[] {
   if (!Array.isArray(value)) {
     throw new PolicyError(field, value, 'must be an array of capability names', "write e.g. ['CAP_NET_BIND_SERVICE']");
@@ -244,6 +259,8 @@ function readCapabilities(field: string, value: unknown): CapabilityName[] {
     if (names.includes(name)) {
       throw new PolicyError(itemField, name, 'is listed twice', `list each capability once, e.g. ['${name}']`);
     }
+    const danger = REFUSED_CAPABILITIES[name as keyof typeof REFUSED_CAPABILITIES];
+    if (danger) throw new PolicyError(itemField, name, danger, 'leave it out; grant narrower capabilities, or give the sandbox what it needs through mounts');
     names.push(name);
   }
   return names;

@@ -7,6 +7,7 @@ export const USAGE = `usage: node bench/spawn.mjs [options]      (npm run bench 
   --spaced-runs N     spaced runs per variant (default 40)                        (env BENCH_SPACED_RUNS)
   --gap-ms N          idle time before each spaced run (default 100)              (env BENCH_GAP_MS)
   --warmup N          untimed warm-up runs per variant and pattern (default 20)   (env BENCH_WARMUP)
+  --rounds N          interleaving rounds the runs are split into (default 5; quick 2) (env BENCH_ROUNDS)
   --sizes A,B         host RSS targets in MB (default 50,2048)                    (env BENCH_SIZES)
   --profile-steps     also print nsbox's own report.setupMs / wallTimeMs medians  (env BENCH_PROFILE_STEPS=1)
   --out FILE          JSON output (default bench/results/latest.json)             (env BENCH_OUT)
@@ -28,10 +29,11 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     gapMs: env.BENCH_GAP_MS,
     warmup: env.BENCH_WARMUP,
     sizes: env.BENCH_SIZES,
+    rounds: env.BENCH_ROUNDS,
     out: env.BENCH_OUT,
     help: false,
   };
-  const valued = { '--runs': 'runs', '--spaced-runs': 'spacedRuns', '--gap-ms': 'gapMs', '--warmup': 'warmup', '--sizes': 'sizes', '--out': 'out' };
+  const valued = { '--runs': 'runs', '--spaced-runs': 'spacedRuns', '--gap-ms': 'gapMs', '--warmup': 'warmup', '--sizes': 'sizes', '--rounds': 'rounds', '--out': 'out' };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let inline;
@@ -46,8 +48,8 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
   const defaults = raw.quick
-    ? { runs: 50, spacedRuns: 10, sizes: [50] }
-    : { runs: 300, spacedRuns: 40, sizes: [50, 2048] };
+    ? { runs: 50, spacedRuns: 10, sizes: [50], rounds: 2 }
+    : { runs: 300, spacedRuns: 40, sizes: [50, 2048], rounds: 5 };
   return {
     help: raw.help,
     quick: raw.quick,
@@ -57,6 +59,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     gapMs: raw.gapMs !== undefined ? positiveInt('--gap-ms', raw.gapMs) : 100,
     warmup: raw.warmup !== undefined ? positiveInt('--warmup', raw.warmup) : 20,
     sizes: raw.sizes !== undefined ? String(raw.sizes).split(',').map((s) => positiveInt('--sizes', s.trim())) : defaults.sizes,
+    rounds: Math.max(1, raw.rounds !== undefined ? positiveInt('--rounds', raw.rounds) : defaults.rounds),
     out: raw.out,
   };
 }

@@ -81,8 +81,15 @@ export function formatReport({ meta, options, hosts, analysis }) {
   out.push(`nsbox spawn benchmark: /bin/true, ${meta.node}, Linux ${meta.kernel}, ${meta.cpus} x ${meta.cpuModel}, ${meta.bwrapVersion}`);
   out.push(
     `back-to-back: ${options.runs} runs; spaced: ${options.spacedRuns} runs with ${options.gapMs} ms idle before each; ` +
-      `${options.warmup} warm-up runs per variant and pattern; times are per run (performance.now around each awaited run)`,
+      `interleaved in ${options.rounds} rounds (hosts alternate, variants rotate), ` +
+      `${options.warmup} untimed warm-up runs before every block; times are per run (performance.now around each awaited run)`,
   );
+  const load = (l) => l.map((v) => v.toFixed(2)).join(' ');
+  out.push(`load average at start ${load(meta.loadavgAtStart)}, at end ${load(meta.loadavgAtEnd)}`);
+  // the bench itself keeps about one CPU busy, so the end figure gets one extra unit of slack
+  if (meta.loadavgAtStart[0] > 0.5 || meta.loadavgAtEnd[0] > 1.5) {
+    out.push('WARNING: other work was running on this machine (1-min load > 0.5 at start or > 1.5 at end); it skews these numbers, spaced runs most');
+  }
   out.push('');
 
   const rows = [['host RSS', 'pattern', 'variant', 'median ms', 'p90 ms', 'min ms', 'runs']];

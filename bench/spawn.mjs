@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // `npm run bench`: time sandbox.run('/bin/true') against bubblewrap and a plain child_process.spawn,
 // back to back and spaced, from a small (~50 MB RSS) and a large (~2 GB RSS) Node host.
-// Each host size is a separate child Node process (bench/worker.mjs); this process only orchestrates,
-// prints the table and writes the full JSON to bench/results/latest.json.
-import { spawn, spawnSync } from 'node:child_process';
+// Each host size is a separate child Node process (bench/worker.mjs, driven through bench/host.mjs);
+// this process only orchestrates: it interleaves the hosts' timed blocks in rounds so that background
+// load hits every host and variant alike, then prints the table and writes the full JSON to
+// bench/results/latest.json.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './options.mjs';
+import { Host } from './host.mjs';
 import { analyze, formatReport, hostLabel } from './report.mjs';
+import { median, summarize } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -36,40 +40,75 @@ if (!existsSync(join(root, 'build/nsbox-init'))) fail('build/nsbox-init is missi
 const bw = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
 if (bw.error || bw.status !== 0) fail('bwrap not found: install bubblewrap (e.g. `apt-get install -y bubblewrap`)');
 
-function runWorker(sizeMb) {
-  return new Promise((resolvePromise, reject) => {
-    const workerOpts = { runs: options.runs, spacedRuns: options.spacedRuns, warmup: options.warmup, gapMs: options.gapMs };
-    const child = spawn(
-      process.execPath,
-      ['--max-old-space-size=4096', '--expose-gc', join(here, 'worker.mjs'), String(sizeMb), JSON.stringify(workerOpts)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0) return reject(new Error(`worker for ${hostLabel(sizeMb)} host failed (code ${code}, signal ${signal})`));
-      try {
-        resolvePromise(JSON.parse(stdout.trim().split('\n').pop()));
-      } catch (err) {
-        reject(new Error(`worker for ${hostLabel(sizeMb)} host printed no JSON: ${err.message}`));
-      }
-    });
-  });
-}
+const PATTERNS = [
+  { name: 'back-to-back', gapMs: 0, total: options.runs },
+  { name: 'spaced', gapMs: options.gapMs, total: options.spacedRuns },
+];
+const VARIANTS = ['nsbox', 'bubblewrap', 'child_process'];
 
+/** Split `total` runs into `rounds` near-equal chunks. */
+const chunk = (total, rounds, r) => Math.floor(total / rounds) + (r < total % rounds ? 1 : 0);
+
+const loadAtStart = loadavg();
 const started = performance.now();
 process.stderr.write(
   `bench: ${options.quick ? 'quick, ' : ''}hosts ${options.sizes.map(hostLabel).join(' + ')}, ` +
-    `${options.runs} back-to-back + ${options.spacedRuns} spaced runs per variant\n`,
+    `${options.runs} back-to-back + ${options.spacedRuns} spaced runs per variant, interleaved in ${options.rounds} rounds\n`,
 );
+
+const live = [];
 const hosts = [];
-for (const size of options.sizes) {
-  try {
-    hosts.push(await runWorker(size));
-  } catch (err) {
-    fail(err.message);
+try {
+  for (const size of options.sizes) {
+    const host = await Host.start(size);
+    live.push(host);
+    process.stderr.write(
+      `  host ${hostLabel(size)}: rss ${host.info.rssBeforeAllocMb.toFixed(0)} MB + ${host.info.allocatedMb} MB of Buffers -> rss ${host.info.rssAfterAllocMb.toFixed(0)} MB\n`,
+    );
   }
+  // acc[host][pattern][variant] = { timesMs, setupMs, wallTimeMs, blockMediansMs }
+  const acc = live.map(() => Object.fromEntries(PATTERNS.map((p) => [p.name, Object.fromEntries(VARIANTS.map((v) => [v, { timesMs: [], setupMs: [], wallTimeMs: [], blockMediansMs: [] }]))])));
+  for (let r = 0; r < options.rounds; r++) {
+    // alternate the host order and rotate the variant order each round, so neither gets a fixed slot
+    const hostOrder = live.map((_, i) => i);
+    if (r % 2) hostOrder.reverse();
+    const variantOrder = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
+    for (const pattern of PATTERNS) {
+      const runs = chunk(pattern.total, options.rounds, r);
+      if (runs === 0) continue;
+      for (const h of hostOrder) {
+        for (const variant of variantOrder) {
+          const res = await live[h].runBlock({ variant, runs, warmup: options.warmup, gapMs: pattern.gapMs });
+          const a = acc[h][pattern.name][variant];
+          a.timesMs.push(...res.timesMs);
+          a.setupMs.push(...res.setupMs);
+          a.wallTimeMs.push(...res.wallTimeMs);
+          a.blockMediansMs.push(median(res.timesMs));
+        }
+      }
+    }
+    process.stderr.write(`  round ${r + 1}/${options.rounds} done (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+  for (const [h, host] of live.entries()) {
+    const bye = await host.stop();
+    const results = [];
+    for (const pattern of PATTERNS) {
+      for (const variant of VARIANTS) {
+        const a = acc[h][pattern.name][variant];
+        if (a.timesMs.length === 0) continue;
+        const entry = { pattern: pattern.name, gapMs: pattern.gapMs, variant, ...summarize(a.timesMs), blockMediansMs: a.blockMediansMs, timesMs: a.timesMs };
+        if (a.setupMs.length) {
+          entry.steps = { setupMedianMs: median(a.setupMs), wallTimeMedianMs: median(a.wallTimeMs), setupMs: a.setupMs, wallTimeMs: a.wallTimeMs };
+        }
+        results.push(entry);
+      }
+    }
+    const { type, ...info } = host.info;
+    hosts.push({ ...info, rssAtEndMb: bye.rssAtEndMb, results });
+  }
+} catch (err) {
+  for (const host of live) host.kill();
+  fail(err.message);
 }
 const durationS = (performance.now() - started) / 1000;
 
@@ -82,6 +121,8 @@ const meta = {
   bwrapVersion: bw.stdout.trim(),
   euid: process.geteuid?.(),
   durationS,
+  loadavgAtStart: loadAtStart,
+  loadavgAtEnd: loadavg(),
 };
 const analysis = analyze(hosts);
 const text = formatReport({ meta, options, hosts, analysis });

@@ -1,74 +1,50 @@
-// One measuring host. Started by bench/spawn.mjs as
-//   node --max-old-space-size=4096 --expose-gc bench/worker.mjs <targetRssMb> '<json options>'
-// It first grows its RSS to about <targetRssMb> with touched 1 MiB Buffers (kept referenced),
-// then times every variant in both patterns and prints one JSON object on stdout.
-// Progress goes to stderr.
+// One measuring host, forked by bench/spawn.mjs as
+//   node --max-old-space-size=4096 --expose-gc bench/worker.mjs <targetRssMb>
+// It loads nsbox, grows its RSS to about <targetRssMb> with touched 1 MiB Buffers (kept referenced),
+// reports 'ready', then runs the timed blocks the parent asks for over IPC, one at a time.
+// The parent interleaves the blocks of all hosts, so background noise lands on every host alike.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeVariants } from './variants.mjs';
-import { summarize, median } from './stats.mjs';
 
 const targetRssMb = Number(process.argv[2]);
-const opts = JSON.parse(process.argv[3] ?? '{}');
-const { runs = 300, spacedRuns = 40, warmup = 20, gapMs = 100 } = opts;
 const MB = 1 << 20;
 const rssMb = () => process.memoryUsage().rss / MB;
-const log = (msg) => process.stderr.write(`  [host ~${targetRssMb} MB] ${msg}\n`);
 
 // Load everything first so the top-up accounts for nsbox's own footprint.
-const variants = await makeVariants();
-const rssBeforeMb = rssMb();
-
+const variants = new Map((await makeVariants()).map((v) => [v.name, v]));
+const rssBeforeAllocMb = rssMb();
 const held = [];
-const allocateMb = Math.max(0, Math.round(targetRssMb - rssBeforeMb));
-for (let i = 0; i < allocateMb; i++) held.push(Buffer.alloc(MB, 1));
+const allocatedMb = Math.max(0, Math.round(targetRssMb - rssBeforeAllocMb));
+for (let i = 0; i < allocatedMb; i++) held.push(Buffer.alloc(MB, 1));
 globalThis.gc?.();
-const rssAfterAllocMb = rssMb();
-log(`rss ${rssBeforeMb.toFixed(0)} MB, allocated ${allocateMb} MB of Buffers -> rss ${rssAfterAllocMb.toFixed(0)} MB`);
 
-const patterns = [
-  { name: 'back-to-back', runs, gapMs: 0 },
-  { name: `spaced`, runs: spacedRuns, gapMs },
-];
-
-const results = [];
-for (const pattern of patterns) {
-  for (const variant of variants) {
-    for (let i = 0; i < warmup; i++) await variant.run();
-    const times = [];
-    const setupMs = [];
-    const wallTimeMs = [];
-    for (let i = 0; i < pattern.runs; i++) {
-      if (pattern.gapMs) await sleep(pattern.gapMs);
-      const t0 = performance.now();
-      const report = await variant.run();
-      times.push(performance.now() - t0);
-      if (report) {
-        setupMs.push(report.setupMs);
-        wallTimeMs.push(report.wallTimeMs);
-      }
+/** warm-up runs back to back, then `runs` timed runs, each preceded by gapMs of idle time. */
+async function block({ variant: name, runs, warmup, gapMs }) {
+  const variant = variants.get(name);
+  for (let i = 0; i < warmup; i++) await variant.run();
+  const timesMs = [];
+  const setupMs = [];
+  const wallTimeMs = [];
+  for (let i = 0; i < runs; i++) {
+    if (gapMs) await sleep(gapMs);
+    const t0 = performance.now();
+    const report = await variant.run();
+    timesMs.push(performance.now() - t0);
+    if (report) {
+      setupMs.push(report.setupMs);
+      wallTimeMs.push(report.wallTimeMs);
     }
-    const entry = { pattern: pattern.name, gapMs: pattern.gapMs, variant: variant.name, ...summarize(times), timesMs: times };
-    if (setupMs.length) {
-      entry.steps = {
-        setupMedianMs: median(setupMs),
-        wallTimeMedianMs: median(wallTimeMs),
-        setupMs,
-        wallTimeMs,
-      };
-    }
-    results.push(entry);
-    log(`${pattern.name.padEnd(12)} ${variant.name.padEnd(13)} median ${entry.medianMs.toFixed(2)} ms  p90 ${entry.p90Ms.toFixed(2)} ms`);
   }
+  return { timesMs, setupMs, wallTimeMs };
 }
 
-const out = {
-  targetRssMb,
-  allocatedMb: allocateMb,
-  rssBeforeAllocMb: rssBeforeMb,
-  rssAfterAllocMb,
-  rssAtEndMb: rssMb(),
-  heldBuffers: held.length,
-  results,
-};
-process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0));
+process.on('message', async (msg) => {
+  try {
+    if (msg.type === 'block') process.send({ type: 'result', id: msg.id, ...(await block(msg)) });
+    else if (msg.type === 'done') process.send({ type: 'bye', rssAtEndMb: rssMb(), heldBuffers: held.length }, () => process.exit(0));
+  } catch (err) {
+    process.send({ type: 'error', id: msg.id, message: String(err?.stack ?? err) }, () => process.exit(1));
+  }
+});
+process.send({ type: 'ready', targetRssMb, allocatedMb, rssBeforeAllocMb, rssAfterAllocMb: rssMb() });

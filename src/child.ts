@@ -2,15 +2,32 @@
 import EventEmitter from 'eventemitter3';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import type TypedEmitter from 'typed-emitter';
+import type { CgroupStats, RunCgroup } from './cgroup/index.js';
 import { SandboxError } from './errors.js';
 import type { Launched } from './launch.js';
-import { StatusKind } from './plan/protocol.js';
+import { limitOutput } from './output-limit.js';
+import { LimitKind, StatusKind } from './plan/protocol.js';
+import type { ResolvedLimits } from './policy/types.js';
 import { sweepNow, watchExit } from './reaper.js';
-import type { Enforced, RunReport } from './report.js';
+import type { Enforced, LimitKind as LimitName, RunReport } from './report.js';
 import { type FailureContext, setupFailure } from './setup-failure.js';
 import { readStatus, type StatusRecord } from './status-stream.js';
 import { type ExitInfo, pidfdOpen, pidfdSendSignal } from './syscalls/process.js';
+import { decideVerdict, type Evidence } from './verdict.js';
+
+export interface LimitEvent {
+  kind: LimitName;
+  /** The limit that was reached, in ms (cpu, wall) or bytes (output). */
+  value: number;
+}
+
+export interface StatsSample {
+  cpuTimeMs: number;
+  memoryBytes: number;
+  pids: number;
+}
 
 export type SandboxChildEvents = {
   /** The payload has been executed inside the sandbox. */
@@ -19,36 +36,50 @@ export type SandboxChildEvents = {
   exit: (report: RunReport) => void;
   /** Setup failed (a SandboxError subclass naming the step), or the init broke. */
   error: (error: SandboxError) => void;
+  /** The kernel OOM-killed a process of the run; `kills` counts them so far. */
+  oom: (info: { kills: number }) => void;
+  /** A limit ended the run (cpu, wall and output as they happen; memory and pids at the end). */
+  limit: (event: LimitEvent) => void;
+  /** A sample of the run's cgroup, every `statsInterval` ms. */
+  stats: (sample: StatsSample) => void;
+  /** A protection asked for as best-effort was weakened or skipped on this host. */
+  downgrade: (message: string) => void;
 };
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
 
-function signalName(n: number): string {
+export function signalName(n: number): string {
   return SIGNAL_NAMES.get(n) ?? (n >= SIGRTMIN && n <= SIGRTMAX ? `SIGRTMIN+${n - SIGRTMIN}` : `SIG${n}`);
 }
 
 /**
  * What the sandbox's PID 1 forwards (src/native/init.c keeps the same list), plus SIGKILL, which ends
- * the whole sandbox. Fault signals and SIGSTOP cannot be forwarded: a PID namespace's init ignores them.
+ * the whole sandbox. Not deliverable: fault signals (a PID namespace's init ignores them), SIGSTOP (it
+ * would stop PID 1, not the payload) and the job-control stops (the payload's process group is
+ * orphaned after setsid, so the kernel discards them).
  */
 const DELIVERABLE = new Set(
-  ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN',
-    'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGKILL']
+  ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT',
+    'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGKILL']
     .map((name) => constants.signals[name as NodeJS.Signals]),
 );
 
 export interface ChildContext extends FailureContext {
   enforced: Enforced;
   startNs: bigint;
+  limits: ResolvedLimits;
+  cgroup: RunCgroup | null;
+  statsIntervalMs?: number;
+  downgrades: string[];
 }
 
 export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmitter<SandboxChildEvents>) {
   /** Writable stdin when spawned with stdin: 'pipe', else null. */
-  readonly stdin: Socket | null;
-  readonly stdout: Socket | null;
-  readonly stderr: Socket | null;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   /** Host pid of the sandbox's PID 1 (the init), known from the 'spawn' event on. */
   pid: number | undefined;
   /** Settles when everything has ended: resolves with the RunReport, rejects with a SandboxError on setup failure. */
@@ -62,13 +93,19 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
   private sandboxPidfd = -1;
   private pendingSignal: number | undefined;
   private execNs: bigint | undefined;
+  private cpuAtExecNs = 0n;
   private failure: StatusRecord | undefined;
   private exited: StatusRecord | undefined;
+  private limitHit: 'cpu' | 'wall' | undefined;
+  private outputExceeded = false;
+  private oomKillsSeen = 0;
   private firstStageExit: ExitInfo | undefined;
   private sandboxExit: ExitInfo | undefined;
+  private sandboxExitNs: bigint | undefined;
   private statusOpen = true;
   private openStreams = 0;
-  private settled = false;
+  private finishing = false;
+  private statsTimer: NodeJS.Timeout | undefined;
 
   constructor(launched: Launched, ctx: ChildContext) {
     super();
@@ -79,8 +116,17 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     });
     this.report.catch(() => {}); // callers who only listen to 'error' must not get an unhandled rejection
     this.stdin = launched.stdin >= 0 ? new Socket({ fd: launched.stdin, readable: false, writable: true }) : null;
-    this.stdout = this.trackOutput(launched.stdout);
-    this.stderr = this.trackOutput(launched.stderr);
+    const stdout = this.trackOutput(launched.stdout);
+    const stderr = this.trackOutput(launched.stderr);
+    const outputLimit = ctx.limits.outputBytes;
+    if (outputLimit !== undefined) {
+      const limited = limitOutput({ stdout, stderr }, outputLimit, () => this.onOutputExceeded(outputLimit));
+      this.stdout = limited.stdout;
+      this.stderr = limited.stderr;
+    } else {
+      this.stdout = stdout;
+      this.stderr = stderr;
+    }
     // A payload that exits without reading its input must not crash the host with EPIPE.
     this.stdin?.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') this.emit('error', new SandboxError(`stdin: ${error.message}`, 'ESTDIN'));
@@ -94,6 +140,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       this.firstStageExit = exit;
       this.maybeFinish();
     });
+    if (ctx.downgrades.length) queueMicrotask(() => ctx.downgrades.forEach((d) => this.emit('downgrade', d)));
   }
 
   /** Send a signal (default SIGTERM) to the sandbox; PID 1 forwards it to the payload. SIGKILL ends the whole sandbox. */
@@ -101,15 +148,25 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     const number = typeof signal === 'number' ? signal : constants.signals[signal];
     if (number === undefined) throw new TypeError(`unknown signal ${String(signal)}`);
     if (!DELIVERABLE.has(number)) {
-      throw new TypeError(`${signalName(number)} cannot be delivered into a sandbox (its PID 1 ignores it); use SIGTERM, SIGINT, SIGTSTP or SIGKILL`);
+      throw new TypeError(`${signalName(number)} cannot be delivered into a sandbox (see SandboxChild.kill); use SIGTERM, SIGINT, SIGUSR1 or SIGKILL`);
     }
-    if (this.settled) return false;
+    if (this.finishing) return false;
     this.killed = true;
+    return this.signalSandbox(number);
+  }
+
+  private signalSandbox(number: number): boolean {
     if (this.sandboxPidfd < 0) {
       this.pendingSignal = number;
       return true;
     }
     return pidfdSendSignal(this.sandboxPidfd, number);
+  }
+
+  private onOutputExceeded(limit: number): void {
+    this.outputExceeded = true;
+    this.emit('limit', { kind: 'output', value: limit });
+    this.signalSandbox(constants.signals.SIGKILL);
   }
 
   private trackOutput(fd: number): Socket | null {
@@ -130,6 +187,8 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
         break;
       case StatusKind.EXECED:
         this.execNs = record.tNs;
+        this.cpuAtExecNs = record.reserved;
+        this.startStats();
         this.emit('spawn');
         break;
       case StatusKind.FAILED:
@@ -138,7 +197,35 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       case StatusKind.EXITED:
         this.exited = record;
         break;
+      case StatusKind.LIMIT:
+        this.limitHit = record.value === LimitKind.CPU ? 'cpu' : 'wall';
+        this.emit('limit', { kind: this.limitHit, value: (this.limitHit === 'cpu' ? this.ctx.limits.cpuTimeMs : this.ctx.limits.wallTimeMs) ?? 0 });
+        break;
+      case StatusKind.OOM:
+        this.noteOomKills(record.value);
+        break;
     }
+  }
+
+  private noteOomKills(kills: number): void {
+    if (kills <= this.oomKillsSeen) return;
+    this.oomKillsSeen = kills;
+    this.emit('oom', { kills });
+  }
+
+  private startStats(): void {
+    const cgroup = this.ctx.cgroup;
+    const interval = this.ctx.statsIntervalMs;
+    if (!cgroup || !interval) return;
+    this.statsTimer = setInterval(() => {
+      try {
+        const s = cgroup.readStats();
+        this.emit('stats', { cpuTimeMs: nsToMs(BigInt(s.cpuTotalNs) - this.cpuAtExecNs), memoryBytes: s.memoryCurrentBytes, pids: Math.max(0, s.pidsCurrent - 1) });
+      } catch {
+        // The cgroup is going away with the run.
+      }
+    }, interval);
+    this.statsTimer.unref();
   }
 
   /** PID 1 is our own child (CLONE_PARENT), so its pid cannot be reused before we reap it. */
@@ -148,6 +235,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     const fd = this.sandboxPidfd;
     watchExit(fd, (exit) => {
       this.sandboxExit = exit;
+      this.sandboxExitNs = process.hrtime.bigint();
       this.sandboxPidfd = -1;
       this.maybeFinish();
     });
@@ -155,66 +243,88 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
   }
 
   private maybeFinish(): void {
-    if (this.settled || this.statusOpen || !this.firstStageExit || this.openStreams > 0) return;
+    if (this.finishing || this.statusOpen || !this.firstStageExit || this.openStreams > 0) return;
     if (this.pid !== undefined && !this.sandboxExit) return;
-    this.settled = true;
+    this.finishing = true;
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    void this.finish();
+  }
+
+  /** Final figures come from the cgroup before it is removed; the report settles once nothing is left. */
+  private async finish(): Promise<void> {
+    const cgroup = this.ctx.cgroup;
+    let stats: CgroupStats | null = null;
+    if (cgroup) {
+      try {
+        stats = cgroup.readStats();
+        cgroup.kill();
+      } catch {
+        stats = null;
+      }
+      await cgroup.destroy().catch(() => {});
+    }
     if (this.failure) {
       const error = setupFailure(this.failure, this.ctx);
       this.rejectReport(error);
       this.emit('error', error);
       return;
     }
-    const report = this.buildReport();
+    if (stats) this.noteOomKills(stats.oomKills);
+    const report = this.buildReport(stats);
+    if (report.limitExceeded === 'memory' || report.limitExceeded === 'pids') {
+      this.emit('limit', { kind: report.limitExceeded, value: (report.limitExceeded === 'memory' ? this.ctx.limits.memoryBytes : this.ctx.limits.pids) ?? 0 });
+    }
     this.resolveReport(report);
     this.emit('exit', report);
   }
 
-  private buildReport(): RunReport {
-    const endNs = process.hrtime.bigint();
-    const base = {
-      wallTimeMs: 0,
-      userTimeMs: 0,
-      systemTimeMs: 0,
-      maxRssBytes: 0,
+  private buildReport(stats: CgroupStats | null): RunReport {
+    const exited = this.exited;
+    const status = exited?.value ?? 0;
+    const payloadSignal = exited ? status & 0x7f : 0;
+    // PID 1 itself killed (host SIGKILL, or an OOM kill of the whole group): the sandbox went with it.
+    const initSignal = !exited && this.sandboxExit?.signal ? this.sandboxExit.signal : 0;
+    const signalNumber = payloadSignal || initSignal || null;
+    const exitCode = exited && !payloadSignal ? (status >> 8) & 0xff : null;
+    const endNs = exited?.tNs ?? this.sandboxExitNs ?? process.hrtime.bigint();
+    const evidence: Evidence = {
+      started: this.execNs !== undefined,
+      exitCode,
+      signalNumber,
+      killedByHost: this.killed,
+      limitHit: this.limitHit ?? null,
+      outputExceeded: this.outputExceeded,
+      oomKills: stats?.oomKills ?? this.oomKillsSeen,
+      pidsMaxHits: stats?.pidsMaxHits ?? 0,
+      cpuLimited: this.ctx.limits.cpuTimeMs !== undefined,
+    };
+    const verdict = decideVerdict(evidence);
+    const rusageUserMs = exited ? Number(exited.utimeUs) / 1000 : 0;
+    const rusageSystemMs = exited ? Number(exited.stimeUs) / 1000 : 0;
+    const maxRssBytes = exited ? Number(exited.maxRssKb) * 1024 : 0;
+    const fromCgroup = stats !== null;
+    const cpuTimeMs = fromCgroup ? Math.max(0, nsToMs(BigInt(stats.cpuTotalNs) - this.cpuAtExecNs)) : rusageUserMs + rusageSystemMs;
+    return {
+      status: verdict.status,
+      exitCode,
+      signal: signalNumber ? signalName(signalNumber) : null,
+      signalNumber,
+      wallTimeMs: this.execNs ? nsToMs(endNs - this.execNs) : 0,
+      userTimeMs: fromCgroup ? stats.cpuUserNs / 1e6 : rusageUserMs,
+      systemTimeMs: fromCgroup ? stats.cpuSystemNs / 1e6 : rusageSystemMs,
+      cpuTimeMs,
+      cpuSource: fromCgroup ? 'cgroup' : 'rusage',
+      memoryPeakBytes: stats?.memoryPeakBytes ?? maxRssBytes,
+      memorySource: stats?.memoryPeakSource ?? 'rusage',
+      maxRssBytes,
+      oomKilled: evidence.oomKills > 0,
+      pidsLimitHit: evidence.pidsMaxHits > 0,
+      limit: verdict.status === 'time-limit' ? (this.limitHit ?? 'cpu') : null,
+      limitExceeded: verdict.limitExceeded,
       setupMs: this.execNs ? nsToMs(this.execNs - this.ctx.startNs) : 0,
       killed: this.killed,
       enforced: this.ctx.enforced,
-    };
-    if (this.exited) {
-      const status = this.exited.value;
-      const signalNumber = status & 0x7f;
-      const exitCode = signalNumber ? null : (status >> 8) & 0xff;
-      return {
-        ...base,
-        status: signalNumber ? 'signaled' : exitCode === 0 ? 'ok' : 'runtime-error',
-        exitCode,
-        signal: signalNumber ? signalName(signalNumber) : null,
-        signalNumber: signalNumber || null,
-        wallTimeMs: this.execNs ? nsToMs(this.exited.tNs - this.execNs) : 0,
-        userTimeMs: Number(this.exited.utimeUs) / 1000,
-        systemTimeMs: Number(this.exited.stimeUs) / 1000,
-        maxRssBytes: Number(this.exited.maxRssKb) * 1024,
-      };
-    }
-    // PID 1 itself was killed (SIGKILL from kill() or an AbortSignal): the whole sandbox went with it.
-    if (this.sandboxExit?.signal && (this.execNs || this.killed)) {
-      return {
-        ...base,
-        status: 'signaled',
-        exitCode: null,
-        signal: signalName(this.sandboxExit.signal),
-        signalNumber: this.sandboxExit.signal,
-        wallTimeMs: this.execNs ? nsToMs(endNs - this.execNs) : 0,
-      };
-    }
-    const stage = this.sandboxExit ?? this.firstStageExit;
-    return {
-      ...base,
-      status: 'internal-error',
-      exitCode: null,
-      signal: null,
-      signalNumber: null,
-      error: `nsbox-init ended without a report (${describeExit(stage)})`,
+      ...(verdict.status === 'internal-error' ? { error: `nsbox-init ended without a report (${describeExit(this.sandboxExit ?? this.firstStageExit)})` } : {}),
     };
   }
 }

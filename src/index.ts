@@ -1,8 +1,8 @@
 export { Sandbox, type SpawnOptions, type RunOptions } from './sandbox.js';
 export { probeHost, type HostReport, type ProbeItem } from './probe/index.js';
-export { SandboxChild, type SandboxChildEvents } from './child.js';
+export { SandboxChild, type SandboxChildEvents, type LimitEvent, type StatsSample } from './child.js';
 export { SandboxError, PolicyError, SetupError, CommandError, UnsupportedError } from './errors.js';
-export type { RunReport, RunResult, RunStatus, Enforced } from './report.js';
+export type { RunReport, RunResult, RunStatus, Enforced, EnforcedCgroup, LimitKind } from './report.js';
 export type { StdioOption } from './launch.js';
 export type {
   Policy,
@@ -22,4 +22,6 @@ export type {
   RlimitValue,
   ProfileName,
   Size,
+  Limits,
+  Duration,
 } from './policy/types.js';

@@ -1,7 +1,29 @@
 import type { CapabilityName, NamespaceName, NetworkMode } from './policy/types.js';
 
-/** How a run ended. Limit statuses (time, memory, output, pids) arrive with cgroup limits. */
-export type RunStatus = 'ok' | 'runtime-error' | 'signaled' | 'internal-error';
+/** How a run ended; docs/limits.md gives the exact rule for each and the kernel counter behind it. */
+export type RunStatus =
+  | 'ok'
+  | 'runtime-error'
+  | 'signaled'
+  | 'time-limit'
+  | 'memory-limit'
+  | 'output-limit'
+  | 'pids-limit'
+  | 'internal-error';
+
+/** A limit that can end a run. */
+export type LimitKind = 'cpu' | 'wall' | 'memory' | 'output' | 'pids';
+
+/** What was in force through cgroups for a run. */
+export interface EnforcedCgroup {
+  version: 1 | 2;
+  path: string;
+  memoryBytes: number | null;
+  swapBytes: number | null;
+  pids: number | null;
+  cpus: number | null;
+  cpuset: string | null;
+}
 
 /** What was actually in force for a run, so nobody has to guess. */
 export interface Enforced {
@@ -19,7 +41,14 @@ export interface Enforced {
   rlimits: Record<string, { soft: string; hard: string }>;
   seccomp: false;
   landlock: false;
-  cgroup: false;
+  /** The run's cgroup and its limits, or false when it ran without one. */
+  cgroup: EnforcedCgroup | false;
+  /** Limits PID 1 and the host enforce (ms and bytes), null where unset. */
+  cpuTimeMs: number | null;
+  wallTimeMs: number | null;
+  outputBytes: number | null;
+  /** Protections weakened because the host could not apply them (bestEffort), in words. */
+  downgrades: string[];
 }
 
 export interface RunReport {
@@ -32,11 +61,27 @@ export interface RunReport {
   signalNumber: number | null;
   /** From the payload's execve to its exit, measured by the init on CLOCK_MONOTONIC. */
   wallTimeMs: number;
-  /** CPU time of the payload and every descendant the init reaped (rusage of its children). */
+  /**
+   * CPU time of the whole run: from the cgroup (every process and thread, from the payload's execve)
+   * when the run had one, else the rusage of every process the init reaped. `cpuSource` says which.
+   */
   userTimeMs: number;
   systemTimeMs: number;
+  cpuTimeMs: number;
+  cpuSource: 'cgroup' | 'rusage';
+  /** Peak memory of the run: memory.peak (v2), max_usage_in_bytes (v1), or the largest single process's rusage. */
+  memoryPeakBytes: number;
+  memorySource: 'memory.peak' | 'max_usage_in_bytes' | 'rusage';
   /** Largest resident set of any single reaped process (rusage), in bytes. */
   maxRssBytes: number;
+  /** The kernel OOM-killed a process of the run (memory.events / memory.oom_control oom_kill). */
+  oomKilled: boolean;
+  /** A fork or clone failed at the pids limit (pids.events max). */
+  pidsLimitHit: boolean;
+  /** For time-limit: which clock ran out. */
+  limit: 'cpu' | 'wall' | null;
+  /** The limit that ended the run, or null when none did. */
+  limitExceeded: LimitKind | null;
   /** From spawn() to the payload's execve: the cost of building the sandbox. */
   setupMs: number;
   /** The host killed the run (kill(), AbortSignal, maxBuffer). */

@@ -4,8 +4,12 @@ import { posix } from 'node:path';
 import { SandboxChild } from './child.js';
 import { PolicyError, SandboxError } from './errors.js';
 import { launchInit, type StdioOption } from './launch.js';
-import { compilePlan, type HostIdentity } from './plan/compile.js';
-import type { Policy, ResolvedPolicy } from './policy/types.js';
+import { compilePlan, type HostIdentity, type InitCgroupSlots } from './plan/compile.js';
+import { FD_FIRST_EXTRA } from './plan/protocol.js';
+import type { Limits, Policy, ResolvedPolicy } from './policy/types.js';
+import { LIMIT_NAMES, readLimits } from './policy/limits.js';
+import { closestName } from './policy/validate.js';
+import { checkOutputLimit, prepareLimits } from './run-limits.js';
 import { resolvePolicy } from './policy/validate.js';
 import { type HostReport, probeHost } from './probe/index.js';
 import type { RunResult } from './report.js';
@@ -20,6 +24,10 @@ export interface SpawnOptions {
   cwd?: string;
   /** Aborting kills the whole sandbox (SIGKILL to its PID 1). */
   signal?: AbortSignal;
+  /** Limits for this process, over the policy's (e.g. a judge's per-submission time limit). */
+  limits?: Limits;
+  /** Emit a `stats` event this often (ms) while the run has a cgroup. */
+  statsInterval?: number;
 }
 
 export interface RunOptions extends SpawnOptions {
@@ -61,6 +69,13 @@ function checkCommand(command: unknown, args: unknown): asserts args is string[]
 }
 
 function withOverrides(policy: ResolvedPolicy, options: SpawnOptions): ResolvedPolicy {
+  if (options.limits !== undefined) {
+    const reading = readLimits('options.limits', options.limits, (word) => closestName(word, LIMIT_NAMES));
+    policy = { ...policy, limits: { ...policy.limits, ...reading.limits }, rlimits: { ...policy.rlimits, ...reading.rlimits } };
+  }
+  if (options.statsInterval !== undefined && (typeof options.statsInterval !== 'number' || !(options.statsInterval >= 1))) {
+    throw new PolicyError('options.statsInterval', options.statsInterval, 'must be a number of milliseconds, at least 1', 'write e.g. 100');
+  }
   if (!options.env && !options.cwd) return policy;
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (!ENV_NAME.test(key)) throw new PolicyError(`options.env.${key}`, key, 'is not a valid variable name', 'use letters, digits and _');
@@ -93,18 +108,53 @@ export class Sandbox {
   spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): SandboxChild {
     checkCommand(command, args);
     const policy = withOverrides(this.policy, options);
+    const stdio: [StdioOption, StdioOption, StdioOption] = [options.stdin ?? 'ignore', options.stdout ?? 'pipe', options.stderr ?? 'pipe'];
+    checkOutputLimit(policy.limits, stdio[1], stdio[2]);
     const identity = host();
-    const compiled = compilePlan(policy, command, args, identity);
-    const startNs = process.hrtime.bigint();
-    const launched = launchInit(compiled.bytes, [options.stdin ?? 'ignore', options.stdout ?? 'pipe', options.stderr ?? 'pipe']);
-    const child = new SandboxChild(launched, {
-      describe: compiled.describe,
-      command,
-      path: policy.env.PATH ?? '',
-      cwd: policy.cwd,
-      enforced: compiled.enforced,
-      startNs,
-    });
+    const limits = prepareLimits(policy);
+    const cgroup = limits.cgroup;
+    let child: SandboxChild;
+    try {
+      // The cgroup's descriptors go to the init as extra fds 5, 6, ... in this order.
+      const hostFds: number[] = [];
+      const slot = (fd: number) => FD_FIRST_EXTRA + hostFds.push(fd) - 1;
+      let slots: InitCgroupSlots | undefined;
+      if (cgroup) {
+        const fds = cgroup.initFds();
+        slots = {
+          intoFd: fds.intoFd !== undefined ? slot(fds.intoFd) : undefined,
+          procsFds: (fds.procsFds ?? []).map(slot),
+          cpuUsage: { fd: slot(fds.cpuUsage.fd), format: fds.cpuUsage.format },
+          oom: fds.oom ? { fd: slot(fds.oom.fd), kind: fds.oom.kind } : undefined,
+        };
+      }
+      const compiled = compilePlan(limits.policy, command, args, identity, {
+        cgroup: slots,
+        enforcedCgroup: limits.enforcedCgroup,
+        downgrades: limits.downgrades,
+      });
+      const startNs = process.hrtime.bigint();
+      const launched = launchInit(compiled.bytes, stdio, hostFds);
+      cgroup?.closeInitFds();
+      child = new SandboxChild(launched, {
+        describe: compiled.describe,
+        command,
+        path: policy.env.PATH ?? '',
+        cwd: policy.cwd,
+        enforced: compiled.enforced,
+        startNs,
+        limits: limits.policy.limits,
+        cgroup,
+        statsIntervalMs: options.statsInterval,
+        downgrades: limits.downgrades,
+      });
+    } catch (error) {
+      if (cgroup) {
+        cgroup.closeInitFds();
+        void cgroup.destroy().catch(() => {});
+      }
+      throw error;
+    }
     const signal = options.signal;
     if (signal) {
       const abort = () => child.kill('SIGKILL');

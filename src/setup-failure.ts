@@ -36,6 +36,8 @@ const STEP_WORDS: Record<number, string> = {
   [Step.NO_NEW_PRIVS]: 'set no_new_privs',
   [Step.DUMPABLE]: 'make the init non-dumpable',
   [Step.SIGNALS]: 'set up signal handling',
+  [Step.CGROUP]: 'join the run\'s cgroup',
+  [Step.CLEAR_GROUPS]: 'drop the root host\'s supplementary groups (needs CAP_SETGID)',
 };
 
 const MOUNT_EXPLANATIONS: Record<number, Record<string, string>> = {

@@ -13,6 +13,7 @@ export interface StatusRecord {
   utimeUs: bigint;
   stimeUs: bigint;
   maxRssKb: bigint;
+  reserved: bigint;
 }
 
 function decode(b: Buffer): StatusRecord {
@@ -27,6 +28,7 @@ function decode(b: Buffer): StatusRecord {
     utimeUs: b.readBigUInt64LE(32),
     stimeUs: b.readBigUInt64LE(40),
     maxRssKb: b.readBigUInt64LE(48),
+    reserved: b.readBigUInt64LE(56),
   };
 }
 

@@ -655,7 +655,7 @@ describe('resolvePolicy on random policies', () => {
       }
       expect(badFields, `${context} was accepted`).toEqual([]);
       expect(Object.keys(result).sort(), context).toEqual(
-        ['capabilities', 'cwd', 'env', 'gid', 'hostGid', 'hostUid', 'hostname', 'inheritEnv', 'mounts', 'namespaces', 'network', 'rlimits', 'rootSize', 'uid'],
+        ['capabilities', 'cwd', 'env', 'gid', 'hostGid', 'hostUid', 'hostname', 'inheritEnv', 'limits', 'mounts', 'namespaces', 'network', 'rlimits', 'rootSize', 'uid'],
       );
       for (const mount of result.mounts) expect(targetOf(mount).startsWith('/'), context).toBe(true);
       accepted++;
@@ -680,5 +680,34 @@ describe('capabilities and namespaces that would undo the sandbox', () => {
     const error = catchPolicyError(() => resolve({ profile: 'empty', namespaces: { pid: false }, mounts: [{ type: 'proc', target: '/proc2' }] }));
     expect(error.field).toBe('policy.mounts[0]');
     expect(error.message).toMatch(/PID namespace/);
+  });
+});
+
+describe('limits', () => {
+  it('parses sizes, durations and counts into plain units', () => {
+    const policy = resolve({ limits: { memory: '64M', swap: '16M', pids: 32, cpus: 0.5, cpuset: '0-1', cpuTime: '1.5s', wallTime: 250, output: '1M', fileSize: '8M', openFiles: 64 } });
+    expect(policy.limits).toEqual({ memoryBytes: 64 * MiB, swapBytes: 16 * MiB, pids: 32, cpus: 0.5, cpuset: '0-1', cpuTimeMs: 1500, wallTimeMs: 250, outputBytes: MiB, bestEffort: false });
+    expect(policy.rlimits.fsize).toEqual({ soft: BigInt(8 * MiB), hard: BigInt(8 * MiB) });
+    expect(policy.rlimits.nofile).toEqual({ soft: 64n, hard: 64n });
+  });
+
+  it('the judge profile brings limits, which a policy can override', () => {
+    expect(resolve({ profile: 'judge' }).limits).toMatchObject({ memoryBytes: 256 * MiB, pids: 64, cpuTimeMs: 2000, wallTimeMs: 5000 });
+    expect(resolve({ profile: 'judge', limits: { cpuTime: '100ms' } }).limits).toMatchObject({ memoryBytes: 256 * MiB, cpuTimeMs: 100 });
+  });
+
+  it.each([
+    [{ cpuTime: '1 fortnight' }, 'policy.limits.cpuTime', /duration/],
+    [{ wallTime: -5 }, 'policy.limits.wallTime', /positive duration/],
+    [{ pids: 0 }, 'policy.limits.pids', /whole number/],
+    [{ cpus: 0 }, 'policy.limits.cpus', /cores/],
+    [{ cpuset: 'all' }, 'policy.limits.cpuset', /CPU list/],
+    [{ swap: '1M' }, 'policy.limits.swap', /needs limits.memory/],
+    [{ memroy: '1M' }, 'policy.limits.memroy', /did you mean 'memory'/],
+    [{ memory: '12K' }, 'policy.limits.memory', /at least/],
+  ])('rejects %j at its field', (limits, field, message) => {
+    const error = catchPolicyError(() => resolve({ limits }));
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
   });
 });

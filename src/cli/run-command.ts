@@ -34,8 +34,13 @@ async function runSandboxed(request: RunRequest): Promise<RunReport> {
   const sandbox = new Sandbox(request.policy);
   const forwarder = forwardSignals();
   try {
-    const child = sandbox.spawn(request.command, request.args, { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
+    // An output limit is counted on pipes nsbox reads, so then the output passes through this process.
+    const piped = sandbox.policy.limits.outputBytes !== undefined;
+    const out = piped ? 'pipe' : 'inherit';
+    const child = sandbox.spawn(request.command, request.args, { stdin: 'inherit', stdout: out, stderr: out });
     forwarder.attach(child);
+    child.stdout?.pipe(process.stdout);
+    child.stderr?.pipe(process.stderr);
     return await child.report;
   } finally {
     forwarder.stop();

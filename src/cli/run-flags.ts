@@ -1,10 +1,10 @@
 // `nsbox run` flags, turned into a Policy plus what the CLI itself does (report file, JSON).
 import { resolve } from 'node:path';
-import type { MountSpec, NetworkMode, Policy, ProfileName } from '../policy/types.js';
+import type { Limits, MountSpec, NetworkMode, Policy, ProfileName } from '../policy/types.js';
 import { type FlagSpec, flagValue, hasFlag, parseFlags, UsageError } from './flags.js';
 
 export const RUN_FLAGS: readonly FlagSpec[] = [
-  { name: 'profile', value: 'NAME', choices: ['default', 'empty'], help: "starting point: 'default' (host /usr read-only, /tmp, /proc, /dev) or 'empty'" },
+  { name: 'profile', value: 'NAME', choices: ['default', 'empty', 'judge'], help: "starting point: 'default' (host /usr read-only, /tmp, /proc, /dev), 'empty', or 'judge' (default plus judge limits)" },
   { name: 'ro-bind', value: 'SRC[:DST]', repeatable: true, help: 'bind host path SRC read-only at DST (default: the same path)' },
   { name: 'bind', value: 'SRC[:DST]', repeatable: true, help: 'bind host path SRC read-write at DST' },
   { name: 'tmpfs', value: 'DST[:SIZE]', repeatable: true, help: "mount an empty tmpfs at DST, e.g. /scratch:64M" },
@@ -14,6 +14,13 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'uid', value: 'N', help: 'user id inside (default 1000)' },
   { name: 'gid', value: 'N', help: 'group id inside (default 1000)' },
   { name: 'hostname', value: 'NAME', help: 'hostname inside (default sandbox)' },
+  { name: 'memory', value: 'SIZE', help: "memory limit of the whole run, e.g. 256M (cgroup; swap off)" },
+  { name: 'pids', value: 'N', help: 'most processes and threads at once' },
+  { name: 'cpus', value: 'N', help: 'CPU bandwidth in cores, e.g. 0.5' },
+  { name: 'cpu-time', value: 'DURATION', help: "CPU time of the whole run, e.g. 2s or 500ms" },
+  { name: 'wall-time', value: 'DURATION', help: 'time from exec before the run is killed, e.g. 5s' },
+  { name: 'output', value: 'SIZE', help: 'bytes of stdout+stderr accepted (the output is piped through nsbox)' },
+  { name: 'best-effort', help: 'without usable cgroups, fall back to rlimits instead of failing' },
   { name: 'report-file', value: 'PATH', help: 'write the run report as JSON to PATH' },
   { name: 'json', help: 'print the run report as JSON to stderr at the end' },
   { name: 'help', short: 'h', help: 'show this help' },
@@ -78,6 +85,8 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   if (uid !== undefined) policy.uid = readId('uid', uid);
   const gid = flagValue(parsed, 'gid');
   if (gid !== undefined) policy.gid = readId('gid', gid);
+  const limits = readLimitFlags(parsed);
+  if (limits) policy.limits = limits;
   return {
     help,
     policy,
@@ -87,6 +96,31 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     json: hasFlag(parsed, 'json'),
     origins,
   };
+}
+
+/** Limit flags pass their text through: the policy validator parses sizes and durations and names the flag in errors. */
+function readLimitFlags(parsed: ReturnType<typeof parseFlags>): Limits | undefined {
+  const limits: Limits = {};
+  const memory = flagValue(parsed, 'memory');
+  if (memory !== undefined) limits.memory = memory;
+  const pids = flagValue(parsed, 'pids');
+  if (pids !== undefined) limits.pids = readNumber('pids', pids);
+  const cpus = flagValue(parsed, 'cpus');
+  if (cpus !== undefined) limits.cpus = readNumber('cpus', cpus);
+  const cpuTime = flagValue(parsed, 'cpu-time');
+  if (cpuTime !== undefined) limits.cpuTime = cpuTime;
+  const wallTime = flagValue(parsed, 'wall-time');
+  if (wallTime !== undefined) limits.wallTime = wallTime;
+  const output = flagValue(parsed, 'output');
+  if (output !== undefined) limits.output = output;
+  if (hasFlag(parsed, 'best-effort')) limits.bestEffort = true;
+  return Object.keys(limits).length ? limits : undefined;
+}
+
+function readNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} ${text}`, 'is not a number', `write e.g. --${flag} 2`);
+  return value;
 }
 
 /** SRC[:DST], split at the first ':'; a relative SRC is taken from the current directory. */

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "enforce.h"
 #include "identity.h"
 #include "mounts.h"
 #include "network.h"
@@ -83,10 +85,7 @@ static uint8_t *read_plan(size_t *len)
 /* Only the plan, the status pipe and the descriptors the plan passes survive into the init. */
 static void close_stray_fds(const struct plan *plan)
 {
-	unsigned highest = NSBOX_FD_FIRST_EXTRA - 1;
-	for (unsigned i = 0; i < plan->n_fds; i++)
-		if (plan->fds[i].from > highest)
-			highest = plan->fds[i].from;
+	unsigned highest = plan->highest_fd > NSBOX_FD_STATUS ? plan->highest_fd : NSBOX_FD_STATUS;
 	if (nsb_close_range(highest + 1, ~0U, 0) < 0 || nsb_close_range(3, highest, NSB_CLOSE_RANGE_CLOEXEC) < 0)
 		fail(STEP_FDS, -1, 0, errno);
 }
@@ -168,10 +167,41 @@ static int exit_code_for(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* PID 1's life after setup: start the payload, reap every child, report the payload's end. */
+static void on_sigchld(int sig)
+{
+	(void)sig; /* only interrupts ppoll; children are reaped in the loop */
+}
+
+/* Reap every child that has ended; true once the payload is among them. */
+static int reap(pid_t payload, int *payload_status)
+{
+	int status, found = 0;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == payload) {
+			*payload_status = status;
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* PID 1's life after setup: start the payload, enforce limits, reap every child, report the payload's end. */
 __attribute__((noreturn)) static void supervise(const struct plan *plan)
 {
 	int exec_pipe[2];
+	sigset_t chld, wait_mask;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* SIGCHLD stays blocked except inside ppoll, so no exit can slip between a reap and the wait. */
+	if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &chld, &wait_mask) < 0)
+		fail(STEP_SIGNALS, -1, 0, errno);
+	sigdelset(&wait_mask, SIGCHLD);
 	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
 		fail(STEP_FORK, -1, 0, errno);
 	block_forwarded(SIG_BLOCK);
@@ -192,29 +222,25 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 	struct nsbox_status failure;
 	enum exec_outcome outcome = await_exec(exec_pipe[0], &exec_ns, &failure);
 	close(exec_pipe[0]);
+	uint64_t cpu_at_exec = enforce_cpu_ns(plan);
 	if (outcome == EXEC_STARTED)
-		status_execed(exec_ns);
+		status_execed(exec_ns, cpu_at_exec);
 	else if (outcome == EXEC_FAILED)
 		status_send(&failure);
 
-	for (;;) {
-		int status;
-		pid_t reaped = waitpid(-1, &status, 0);
-		if (reaped < 0 && errno == EINTR)
-			continue;
-		if (reaped < 0)
-			fail(STEP_FORK, -1, 0, errno);
-		if (reaped != pid)
-			continue; /* an orphan the payload left behind */
-		uint64_t end_ns = monotonic_ns();
-		if (outcome == EXEC_FAILED)
-			_exit(125);
-		struct rusage usage;
-		getrusage(RUSAGE_CHILDREN, &usage);
-		status_exited(status, end_ns, &usage);
-		/* Leaving takes the whole PID namespace with us: nothing the payload started survives. */
-		_exit(exit_code_for(status));
-	}
+	struct enforcer enforcer;
+	enforce_start(&enforcer, plan, pid, outcome == EXEC_STARTED ? exec_ns : monotonic_ns(), cpu_at_exec);
+	int status = 0;
+	while (!reap(pid, &status))
+		enforce_wait(&enforcer, &wait_mask);
+	uint64_t end_ns = monotonic_ns();
+	if (outcome == EXEC_FAILED)
+		_exit(125);
+	struct rusage usage;
+	getrusage(RUSAGE_CHILDREN, &usage);
+	status_exited(status, end_ns, &usage);
+	/* Leaving takes the whole PID namespace with us: nothing the payload started survives. */
+	_exit(exit_code_for(status));
 }
 
 __attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int sync_fd, int host_pidfd)
@@ -266,10 +292,18 @@ int main(void)
 
 	/* A root host's supplementary groups (often gid 0) must not follow the payload in. */
 	if (plan.clear_groups && setgroups(0, NULL) < 0)
-		fail(STEP_SETGROUPS, -1, 0, errno);
+		fail(STEP_CLEAR_GROUPS, -1, 0, errno);
 	if (plan.privileged && plan.has_rootfs)
 		mounts_open_sources(&plan);
 
+	/* cgroup v1 has no CLONE_INTO_CGROUP: move this stage in, so PID 1 is born inside. */
+	for (unsigned i = 0; i < plan.n_cgroup_procs; i++) {
+		char pid_text[16];
+		int n = snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+		if (n <= 0 || write(plan.cgroup_procs_fds[i], pid_text, (size_t)n) != n)
+			fail(STEP_CGROUP, -1, 0, errno);
+		close(plan.cgroup_procs_fds[i]);
+	}
 	install_forwarders();
 	int sync_pipe[2];
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0)
@@ -279,9 +313,13 @@ int main(void)
 	/* With CLONE_PARENT the child inherits our exit signal (SIGCHLD to the host); clone3 wants 0 here. */
 	args.flags = plan.ns_flags | NSB_CLONE_PARENT;
 	args.exit_signal = 0;
+	if (plan.cgroup_into_fd >= 0) {
+		args.flags |= NSB_CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)plan.cgroup_into_fd;
+	}
 	long pid = nsb_clone3(&args);
 	if (pid < 0)
-		fail(STEP_CLONE, -1, 0, errno);
+		fail(plan.cgroup_into_fd >= 0 && errno != EPERM && errno != ENOSPC ? STEP_CGROUP : STEP_CLONE, -1, 0, errno);
 	if (pid == 0) {
 		close(sync_pipe[1]);
 		sandbox_pid1(&plan, sync_pipe[0], host_pidfd);

@@ -65,6 +65,18 @@ static int take_bytes(struct cursor *c, size_t n, const uint8_t **out)
 	return 0;
 }
 
+/* A descriptor the host passed for the init's own use (5 and up). */
+static int take_fd(struct cursor *c, struct plan *plan, int *out)
+{
+	uint32_t fd;
+	if (take_u32(c, &fd) || fd < NSBOX_FD_FIRST_EXTRA || fd > 1024)
+		return -1;
+	*out = (int)fd;
+	if (fd > plan->highest_fd)
+		plan->highest_fd = fd;
+	return 0;
+}
+
 static int add_map(struct id_map *maps, unsigned *n, struct cursor *c)
 {
 	struct id_map m;
@@ -213,6 +225,8 @@ static int parse_record(struct plan *plan, uint16_t op, uint16_t flags, struct c
 		plan->fds[plan->n_fds].from = a;
 		plan->fds[plan->n_fds].to = b;
 		plan->n_fds++;
+		if (a > plan->highest_fd)
+			plan->highest_fd = a;
 		return 0;
 	case OP_HOST_PID:
 		if (take_u32(c, &a) || a == 0 || a > 0x3fffffff)
@@ -225,6 +239,38 @@ static int parse_record(struct plan *plan, uint16_t op, uint16_t flags, struct c
 	case OP_CLEAR_GROUPS:
 		plan->clear_groups = 1;
 		return 0;
+	case OP_CGROUP_INTO:
+		if (take_fd(c, plan, &plan->cgroup_into_fd))
+			return -1;
+		return 0;
+	case OP_CGROUP_PROCS:
+		if (plan->n_cgroup_procs >= sizeof(plan->cgroup_procs_fds) / sizeof(int) ||
+		    take_fd(c, plan, &plan->cgroup_procs_fds[plan->n_cgroup_procs]))
+			return -1;
+		plan->n_cgroup_procs++;
+		return 0;
+	case OP_CPU_USAGE:
+		if (take_fd(c, plan, &plan->cpu_usage_fd) || take_u32(c, &plan->cpu_usage_format) ||
+		    (plan->cpu_usage_format != CPU_FORMAT_CPU_STAT && plan->cpu_usage_format != CPU_FORMAT_CPUACCT_USAGE))
+			return -1;
+		return 0;
+	case OP_OOM_WATCH:
+		if (take_fd(c, plan, &plan->oom_fd) || take_u32(c, &plan->oom_kind) ||
+		    (plan->oom_kind != OOM_WATCH_MEMORY_EVENTS && plan->oom_kind != OOM_WATCH_EVENTFD))
+			return -1;
+		return 0;
+	case OP_LIMIT: {
+		uint64_t ns;
+		if (take_u32(c, &a) || take_u64(c, &ns) || ns == 0)
+			return -1;
+		if (a == LIMIT_CPU)
+			plan->cpu_limit_ns = ns;
+		else if (a == LIMIT_WALL)
+			plan->wall_limit_ns = ns;
+		else
+			return -1;
+		return 0;
+	}
 	default:
 		if (is_fs_op(op)) {
 			struct fs_op *fs = &plan->fs_ops[plan->n_fs_ops];
@@ -245,6 +291,7 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **w
 	unsigned n_fs = 0, n_args = 0, n_env = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->cgroup_into_fd = plan->cpu_usage_fd = plan->oom_fd = -1;
 	*bad_record = -1;
 	if (len > NSBOX_PLAN_MAX_BYTES || take_u32(&c, &magic) || take_u32(&c, &version) || take_u32(&c, &n_records)) {
 		*why = "truncated header";
@@ -292,6 +339,11 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **w
 	}
 	if ((plan->ns_flags & NSB_CLONE_NEWUSER) && (plan->n_uid_maps == 0 || plan->n_gid_maps == 0)) {
 		*why = "a user namespace needs uid and gid maps";
+		plan_free(plan);
+		return -1;
+	}
+	if (plan->cpu_limit_ns && plan->cpu_usage_fd < 0) {
+		*why = "a CPU time limit needs the run's CPU usage";
 		plan_free(plan);
 		return -1;
 	}

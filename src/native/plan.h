@@ -69,6 +69,15 @@ struct plan {
 	int host_pid;
 	int privileged;
 	int clear_groups;
+	int cgroup_into_fd; /* -1: none */
+	int cgroup_procs_fds[8];
+	unsigned n_cgroup_procs;
+	int cpu_usage_fd; /* -1: none */
+	uint32_t cpu_usage_format;
+	int oom_fd; /* -1: none */
+	uint32_t oom_kind;
+	uint64_t cpu_limit_ns, wall_limit_ns; /* 0: none */
+	unsigned highest_fd; /* largest descriptor the plan names */
 };
 
 /*

@@ -53,6 +53,11 @@ enum nsbox_op {
 	OP_HOST_PID = 22,  /* u32 the host's pid: the init dies with it */
 	OP_PRIVILEGED = 23, /* no payload: the host holds CAP_SYS_ADMIN, so the first stage opens bind sources */
 	OP_CLEAR_GROUPS = 24, /* no payload: the host runs as root; drop its supplementary groups or fail */
+	OP_CGROUP_INTO = 25,  /* u32 fd: clone3(CLONE_INTO_CGROUP) into this cgroup v2 directory */
+	OP_CGROUP_PROCS = 26, /* u32 fd: a cgroup v1 cgroup.procs; the first stage writes its pid there before clone3 */
+	OP_CPU_USAGE = 27,    /* u32 fd, u32 format (CPU_FORMAT_*): the run's CPU time, re-read with pread */
+	OP_OOM_WATCH = 28,    /* u32 fd, u32 kind (OOM_WATCH_*): where PID 1 learns of OOM kills */
+	OP_LIMIT = 29,        /* u32 kind (LIMIT_*), u64 nanoseconds: enforced by PID 1 */
 	OP__COUNT
 };
 
@@ -61,6 +66,13 @@ enum nsbox_op {
 #define MNT_OPTIONAL 0x2u /* a missing bind source is skipped, not an error */
 #define MNT_DEVICES 0x4u  /* keep device nodes usable (no MS_NODEV); only for /dev binds */
 #define MNT_EXEC_OFF 0x8u /* noexec */
+#define CPU_FORMAT_CPU_STAT 1      /* cgroup v2 cpu.stat: "usage_usec N" */
+#define CPU_FORMAT_CPUACCT_USAGE 2 /* cgroup v1 cpuacct.usage: nanoseconds */
+#define OOM_WATCH_MEMORY_EVENTS 1  /* cgroup v2 memory.events: POLLPRI, "oom_kill N" */
+#define OOM_WATCH_EVENTFD 2        /* cgroup v1 eventfd registered on memory.oom_control: POLLIN */
+#define LIMIT_CPU 1                /* CPU time of the whole run (needs OP_CPU_USAGE) */
+#define LIMIT_WALL 2               /* time from the payload's execve */
+
 /* flags on OP_ROOTFS */
 #define ROOT_READONLY 0x1u
 
@@ -72,7 +84,10 @@ enum nsbox_status_kind {
 	ST_FAILED = 2,  /* step, op, detail, err: a setup step failed; nothing was executed */
 	ST_EXECED = 3,  /* t_ns: CLOCK_MONOTONIC just before the payload's execve */
 	ST_EXITED = 4,  /* value: wait status; t_ns: exit time; utime/stime/maxrss of the whole reaped tree */
+	ST_LIMIT = 5,   /* value: LIMIT_* that PID 1 enforced; t_ns: when; reserved: CPU ns used since exec */
+	ST_OOM = 6,     /* value: OOM kills seen in the run's cgroup so far; t_ns: when PID 1 saw it */
 };
+/* ST_EXECED carries in `reserved` the run's CPU ns at exec (0 without OP_CPU_USAGE), the baseline for LIMIT_CPU. */
 
 /* Steps, for ST_FAILED. A step tied to a plan record also carries its index in `op`. */
 enum nsbox_step {
@@ -102,6 +117,8 @@ enum nsbox_step {
 	STEP_EXEC = 24,        /* err ENOENT: not found in PATH; EACCES: not executable */
 	STEP_DUMPABLE = 25,
 	STEP_SIGNALS = 26,
+	STEP_CGROUP = 27,      /* joining the run's cgroup */
+	STEP_CLEAR_GROUPS = 28, /* dropping a root host's supplementary groups */
 };
 
 /* detail for STEP_MOUNT */

@@ -47,12 +47,13 @@ void status_stage1(int host_pid)
 	status_send(&r);
 }
 
-void status_execed(uint64_t t_ns)
+void status_execed(uint64_t t_ns, uint64_t cpu_ns)
 {
 	struct nsbox_status r;
 	memset(&r, 0, sizeof(r));
 	r.kind = ST_EXECED;
 	r.t_ns = t_ns;
+	r.reserved = cpu_ns;
 	status_send(&r);
 }
 

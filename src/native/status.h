@@ -12,7 +12,7 @@ void status_send(const struct nsbox_status *record);
 /* Report a failed setup step; `err` is an errno value. */
 void status_failed(uint32_t step, int op, uint32_t detail, int err);
 void status_stage1(int host_pid);
-void status_execed(uint64_t t_ns);
+void status_execed(uint64_t t_ns, uint64_t cpu_ns);
 void status_exited(int wait_status, uint64_t t_ns, const struct rusage *usage);
 /* Report and leave: used by every stage when a step fails. */
 __attribute__((noreturn)) void fail(uint32_t step, int op, uint32_t detail, int err);

@@ -3,7 +3,7 @@
 import { capabilityMask } from '../policy/capabilities.js';
 import type { MountSpec, NamespaceName, ResolvedPolicy } from '../policy/types.js';
 import type { Enforced } from '../report.js';
-import { CloneFlag, MountFlag, Op, ROOT_READONLY, Rlimit } from './protocol.js';
+import { CloneFlag, CpuFormat, LimitKind, MountFlag, OomWatch, Op, ROOT_READONLY, Rlimit } from './protocol.js';
 import { PlanWriter } from './writer.js';
 
 export interface HostIdentity {
@@ -22,6 +22,21 @@ export interface ExtraFd {
   to: number;
 }
 
+/** Descriptors of the run's cgroup as numbered inside the init (see launchInit's extra fds). */
+export interface InitCgroupSlots {
+  intoFd?: number;
+  procsFds: number[];
+  cpuUsage?: { fd: number; format: 'cpu.stat' | 'cpuacct.usage' };
+  oom?: { fd: number; kind: 'memory.events' | 'eventfd' };
+}
+
+export interface CompileExtras {
+  extraFds?: readonly ExtraFd[];
+  cgroup?: InitCgroupSlots;
+  enforcedCgroup?: Enforced['cgroup'];
+  downgrades?: string[];
+}
+
 export interface CompiledPlan {
   bytes: Buffer;
   /** Words for the plan record at `index`, for setup error messages. */
@@ -38,8 +53,9 @@ export function compilePlan(
   command: string,
   args: readonly string[],
   host: HostIdentity,
-  extraFds: readonly ExtraFd[] = [],
+  extras: CompileExtras = {},
 ): CompiledPlan {
+  const { extraFds = [], cgroup } = extras;
   const plan = new PlanWriter();
   const ns = policy.namespaces;
   const rootless = host.euid !== 0;
@@ -49,7 +65,7 @@ export function compilePlan(
   plan.add(Op.NAMESPACES, 0, [{ u32: flags }], 'create namespaces');
   plan.add(Op.HOST_PID, 0, [{ u32: host.pid }], 'tie the sandbox to the host process');
   if (host.privileged) plan.add(Op.PRIVILEGED, 0, []);
-  if (host.euid === 0 || host.egid === 0) plan.add(Op.CLEAR_GROUPS, 0, [], 'drop the host\'s supplementary groups');
+  if (host.euid === 0) plan.add(Op.CLEAR_GROUPS, 0, [], 'drop the host\'s supplementary groups');
 
   // Inside ids map to one host id: the caller's own, or an unprivileged one (never 0) when the host is root.
   const hostUid = host.euid === 0 ? policy.hostUid : host.euid;
@@ -82,6 +98,14 @@ export function compilePlan(
   plan.add(Op.EXEC, 0, [{ str: command }, { str: policy.env.PATH ?? DEFAULT_PATH }], `exec ${command}`);
   plan.add(Op.CWD, 0, [{ str: policy.cwd }], `chdir ${policy.cwd}`);
   for (const fd of extraFds) plan.add(Op.FD, 0, [{ u32: fd.from }, { u32: fd.to }], `pass fd ${fd.to}`);
+  if (cgroup) addCgroup(plan, cgroup);
+  const limits = policy.limits;
+  if (limits.cpuTimeMs !== undefined && cgroup?.cpuUsage) {
+    plan.add(Op.LIMIT, 0, [{ u32: LimitKind.CPU }, { u64: msToNs(limits.cpuTimeMs) }], 'limit CPU time');
+  }
+  if (limits.wallTimeMs !== undefined) {
+    plan.add(Op.LIMIT, 0, [{ u32: LimitKind.WALL }, { u64: msToNs(limits.wallTimeMs) }], 'limit wall time');
+  }
 
   return {
     bytes: plan.finish(),
@@ -99,9 +123,30 @@ export function compilePlan(
       ),
       seccomp: false,
       landlock: false,
-      cgroup: false,
+      cgroup: extras.enforcedCgroup ?? false,
+      cpuTimeMs: cgroup?.cpuUsage ? (limits.cpuTimeMs ?? null) : null,
+      wallTimeMs: limits.wallTimeMs ?? null,
+      outputBytes: limits.outputBytes ?? null,
+      downgrades: [...(extras.downgrades ?? [])],
     },
   };
+}
+
+function msToNs(ms: number): bigint {
+  return BigInt(Math.round(ms * 1e6));
+}
+
+function addCgroup(plan: PlanWriter, cgroup: InitCgroupSlots): void {
+  if (cgroup.intoFd !== undefined) plan.add(Op.CGROUP_INTO, 0, [{ u32: cgroup.intoFd }], 'start PID 1 in the run\'s cgroup');
+  for (const fd of cgroup.procsFds) plan.add(Op.CGROUP_PROCS, 0, [{ u32: fd }], 'join the run\'s cgroup');
+  if (cgroup.cpuUsage) {
+    const format = cgroup.cpuUsage.format === 'cpu.stat' ? CpuFormat.CPU_STAT : CpuFormat.CPUACCT_USAGE;
+    plan.add(Op.CPU_USAGE, 0, [{ u32: cgroup.cpuUsage.fd }, { u32: format }], 'watch CPU time');
+  }
+  if (cgroup.oom) {
+    const kind = cgroup.oom.kind === 'memory.events' ? OomWatch.MEMORY_EVENTS : OomWatch.EVENTFD;
+    plan.add(Op.OOM_WATCH, 0, [{ u32: cgroup.oom.fd }, { u32: kind }], 'watch OOM kills');
+  }
 }
 
 function limitText(value: bigint): string {

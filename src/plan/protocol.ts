@@ -30,6 +30,11 @@ export const Op = {
   HOST_PID: 22,
   PRIVILEGED: 23,
   CLEAR_GROUPS: 24,
+  CGROUP_INTO: 25,
+  CGROUP_PROCS: 26,
+  CPU_USAGE: 27,
+  OOM_WATCH: 28,
+  LIMIT: 29,
 } as const;
 
 export const MountFlag = { READONLY: 0x1, OPTIONAL: 0x2, DEVICES: 0x4, NOEXEC: 0x8 } as const;
@@ -45,7 +50,10 @@ export const CloneFlag = {
   net: 0x40000000,
 } as const;
 
-export const StatusKind = { STAGE1: 1, FAILED: 2, EXECED: 3, EXITED: 4 } as const;
+export const StatusKind = { STAGE1: 1, FAILED: 2, EXECED: 3, EXITED: 4, LIMIT: 5, OOM: 6 } as const;
+export const CpuFormat = { CPU_STAT: 1, CPUACCT_USAGE: 2 } as const;
+export const OomWatch = { MEMORY_EVENTS: 1, EVENTFD: 2 } as const;
+export const LimitKind = { CPU: 1, WALL: 2 } as const;
 export const STATUS_RECORD_BYTES = 64;
 
 export const Step = {
@@ -75,6 +83,8 @@ export const Step = {
   EXEC: 24,
   DUMPABLE: 25,
   SIGNALS: 26,
+  CGROUP: 27,
+  CLEAR_GROUPS: 28,
 } as const;
 
 export const MountStep = { SOURCE: 1, TARGET: 2, CREATE: 3, ATTACH: 4, FLAGS: 5, WRITE: 6 } as const;

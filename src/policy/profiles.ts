@@ -117,10 +117,27 @@ export function profileDefaults(
       return { ...commonDefaults(uid, gid, hostname), mounts: [...hostTreeMounts(hostFs), ...etcMounts(uid, gid, hostname, hostFs), ...kernelMounts()] };
     case 'empty':
       return { ...commonDefaults(uid, gid, hostname), mounts: kernelMounts() };
+    case 'judge':
+      // The default view with limits a code judge would set for one submission (docs/limits.md).
+      return {
+        ...commonDefaults(uid, gid, hostname),
+        mounts: [...hostTreeMounts(hostFs), ...etcMounts(uid, gid, hostname, hostFs), ...kernelMounts()],
+        limits: { ...JUDGE_LIMITS },
+      };
     default:
-      throw new PolicyError('policy.profile', name, 'is not a profile', "write 'default' or 'empty'");
+      throw new PolicyError('policy.profile', name, 'is not a profile', "write 'default', 'empty' or 'judge'");
   }
 }
+
+/** Limits of the `judge` profile: one submission, single-threaded or a few threads. */
+export const JUDGE_LIMITS: ResolvedPolicy['limits'] = {
+  memoryBytes: 256 * 1024 * 1024,
+  pids: 64,
+  cpuTimeMs: 2000,
+  wallTimeMs: 5000,
+  outputBytes: 64 * 1024 * 1024,
+  bestEffort: false,
+};
 
 function commonDefaults(uid: number, gid: number, hostname: string): Omit<ResolvedPolicy, 'mounts'> {
   return {
@@ -138,6 +155,7 @@ function commonDefaults(uid: number, gid: number, hostname: string): Omit<Resolv
     // No core dumps: they would land in the payload's cwd and can hold secrets.
     rlimits: { core: { soft: 0n, hard: 0n } },
     network: 'none',
+    limits: { bestEffort: false },
   };
 }
 

@@ -35,9 +35,55 @@ export interface Policy {
   rlimits?: Partial<Record<RlimitName, RlimitValue>>;
   /** `none`: own network namespace with nothing up. `loopback`: own namespace with lo up. `host`: the host's network. */
   network?: NetworkMode;
+  /** Resource limits enforced through cgroups, PID 1's timers and the host (docs/limits.md). */
+  limits?: Limits;
 }
 
-export type ProfileName = 'default' | 'empty';
+/** A duration in milliseconds, or a string such as '1.5s', '100ms', '2m'. */
+export type Duration = number | string;
+
+export interface Limits {
+  /** Hard memory limit of the whole run (cgroup); swap is off unless `swap` says otherwise. */
+  memory?: Size;
+  /** Swap the run may use on top of `memory` (default 0). */
+  swap?: Size;
+  /** Most processes and threads alive at once in the run (cgroup pids.max, not counting nsbox's PID 1). */
+  pids?: number;
+  /** CPU bandwidth as a number of cores, e.g. 0.5 or 2 (cgroup cpu quota). */
+  cpus?: number;
+  /** CPUs the run may use, e.g. '0' or '0-1' (cgroup cpuset). */
+  cpuset?: string;
+  /** CPU time of the whole run (every process, every thread) before it is killed. */
+  cpuTime?: Duration;
+  /** Time from the payload's execve before the run is killed. */
+  wallTime?: Duration;
+  /** Bytes of stdout plus stderr the host accepts before the run is killed (needs piped or ignored stdio). */
+  output?: Size;
+  /** Largest file the payload may write (RLIMIT_FSIZE). */
+  fileSize?: Size;
+  /** Most open files per process (RLIMIT_NOFILE). */
+  openFiles?: number;
+  /**
+   * When cgroups cannot be used here: false (default) fails the spawn with a typed error that says how
+   * to get them; true falls back to rlimits and emits a `downgrade` event naming what was weakened.
+   */
+  bestEffort?: boolean;
+}
+
+/** Limits after validation, in plain units. */
+export interface ResolvedLimits {
+  memoryBytes?: number;
+  swapBytes?: number;
+  pids?: number;
+  cpus?: number;
+  cpuset?: string;
+  cpuTimeMs?: number;
+  wallTimeMs?: number;
+  outputBytes?: number;
+  bestEffort: boolean;
+}
+
+export type ProfileName = 'default' | 'empty' | 'judge';
 export type NamespaceName = 'user' | 'pid' | 'mount' | 'net' | 'ipc' | 'uts' | 'cgroup';
 export type NetworkMode = 'none' | 'loopback' | 'host';
 /** A byte count, or a string such as '64M', '1G', '512K'. */
@@ -119,4 +165,5 @@ export interface ResolvedPolicy {
   capabilities: CapabilityName[];
   rlimits: Partial<Record<RlimitName, { soft: bigint; hard: bigint }>>;
   network: NetworkMode;
+  limits: ResolvedLimits;
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { PolicyError } from '../errors.js';
 import { CAPABILITY_NAMES, isCapabilityName } from './capabilities.js';
 import { DEFAULT_GID, DEFAULT_HOSTNAME, DEFAULT_UID, profileDefaults } from './profiles.js';
+import { LIMIT_NAMES, readLimits } from './limits.js';
 import { parseRlimit, parseSize, type RlimitPair } from './size.js';
 import type {
   CapabilityName,
@@ -27,11 +28,11 @@ export interface HostFacts {
 // Record types make the compiler insist that every field, namespace and rlimit of types.ts is listed.
 const POLICY_FIELDS = namesOf<keyof Policy>({
   profile: 1, namespaces: 1, mounts: 1, rootSize: 1, uid: 1, gid: 1, hostUid: 1, hostGid: 1,
-  hostname: 1, env: 1, inheritEnv: 1, cwd: 1, capabilities: 1, rlimits: 1, network: 1,
+  hostname: 1, env: 1, inheritEnv: 1, cwd: 1, capabilities: 1, rlimits: 1, network: 1, limits: 1,
 });
 const NAMESPACE_NAMES = namesOf<NamespaceName>({ user: 1, pid: 1, mount: 1, net: 1, ipc: 1, uts: 1, cgroup: 1 });
 const RLIMIT_NAMES = namesOf<RlimitName>({ core: 1, nofile: 1, fsize: 1, stack: 1, as: 1, nproc: 1, cpu: 1, memlock: 1 });
-const PROFILE_NAMES = namesOf<ProfileName>({ default: 1, empty: 1 });
+const PROFILE_NAMES = namesOf<ProfileName>({ default: 1, empty: 1, judge: 1 });
 const NETWORK_MODES = namesOf<NetworkMode>({ none: 1, loopback: 1, host: 1 });
 
 type MountType = MountSpec['type'];
@@ -83,6 +84,7 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
   const cwd = ifGiven(policy.cwd, (value) => readInsidePath('policy.cwd', value, { allowRoot: true }));
   const capabilities = ifGiven(policy.capabilities, (value) => readCapabilities('policy.capabilities', value));
   const rlimits = ifGiven(policy.rlimits, (value) => readRlimits('policy.rlimits', value));
+  const limits = ifGiven(policy.limits, (value) => readLimits('policy.limits', value, (word) => closestName(word, LIMIT_NAMES)));
 
   const base = profileDefaults(profile, uid ?? DEFAULT_UID, gid ?? DEFAULT_GID, hostname ?? DEFAULT_HOSTNAME);
   const resolvedNetwork = network ?? base.network;
@@ -110,8 +112,9 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
     inheritEnv: inheritEnv ?? base.inheritEnv,
     cwd: cwd ?? base.cwd,
     capabilities: capabilities ?? base.capabilities,
-    rlimits: { ...base.rlimits, ...rlimits },
+    rlimits: { ...base.rlimits, ...limits?.rlimits, ...rlimits },
     network: resolvedNetwork,
+    limits: { ...base.limits, ...limits?.limits },
   };
 }
 

@@ -6,7 +6,7 @@ const CAP_SYS_ADMIN = 21n;
 export interface Privileges {
   euid: number;
   hasSysAdmin: boolean;
-  /** What Sandbox decides: root with CAP_SYS_ADMIN builds sandboxes with its own rights, anyone else rootless. */
+  /** Root with CAP_SYS_ADMIN opens bind sources with its own rights; any root maps sandboxes to an unprivileged host id. */
   privileged: boolean;
 }
 
@@ -27,7 +27,7 @@ export function checkPrivileges(p: Privileges = readPrivileges()): ProbeItem {
   if (p.euid === 0) {
     return {
       ...base,
-      detail: `root without CAP_SYS_ADMIN (${caps}, as in a default container): nsbox works rootless here and needs unprivileged user namespaces`,
+      detail: `root without CAP_SYS_ADMIN (${caps}, as in a default container): sandboxes still map to the unprivileged host id (65534 by default), bind sources are opened inside the user namespace with that id's rights, and user namespaces must be allowed`,
     };
   }
   return { ...base, detail: `euid ${p.euid}, ${caps}: rootless mode; the sandbox runs as your own host uid through a user namespace` };

@@ -24,7 +24,7 @@ function trueCommand(): string {
 export async function checkSandbox(privileged: boolean): Promise<SandboxCheck> {
   const base = { id: 'sandbox', name: 'default sandbox', required: true };
   const command = trueCommand();
-  const mode = privileged ? 'as root' : 'rootless';
+  const mode = process.geteuid?.() === 0 ? 'as root' : 'rootless';
   const rootNote = privileged ? '; for rootless use see user namespaces' : '';
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   try {

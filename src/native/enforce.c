@@ -1,0 +1,192 @@
+/*
+ * CPU-time and wall-time limits, and OOM notifications, handled by the sandbox's PID 1.
+ *
+ * The CPU check re-arms a timer for the remaining budget divided by the CPUs the run could use
+ * at once, so checks come closer together as the budget runs out and the overshoot stays at
+ * about a millisecond, without polling at a fixed rate.
+ */
+#include "enforce.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "status.h"
+
+#define MIN_CHECK_NS 1000000ull /* 1 ms */
+
+static int read_file_at_start(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+	while ((n = pread(fd, buf, size - 1, 0)) < 0 && errno == EINTR) {
+	}
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+/* The number after `key ` at the start of a line of `text`, or 0. */
+static uint64_t keyed_value(const char *text, const char *key)
+{
+	size_t len = strlen(key);
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, len) == 0 && line[len] == ' ')
+			return strtoull(line + len + 1, NULL, 10);
+	}
+	return 0;
+}
+
+uint64_t enforce_cpu_ns(const struct plan *plan)
+{
+	char buf[1024];
+	if (plan->cpu_usage_fd < 0 || read_file_at_start(plan->cpu_usage_fd, buf, sizeof(buf)) < 0)
+		return 0;
+	if (plan->cpu_usage_format == CPU_FORMAT_CPU_STAT)
+		return keyed_value(buf, "usage_usec") * 1000u;
+	return strtoull(buf, NULL, 10);
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void send_record(uint32_t kind, int32_t value, uint64_t reserved)
+{
+	struct nsbox_status r;
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.value = value;
+	r.t_ns = monotonic_ns();
+	r.reserved = reserved;
+	status_send(&r);
+}
+
+/* End the whole run: PID 1 of a PID namespace can reach every other process in it with kill(-1). */
+static void kill_run(struct enforcer *e)
+{
+	if (getpid() == 1)
+		kill(-1, SIGKILL);
+	else
+		kill(e->payload, SIGKILL);
+}
+
+static void hit_limit(struct enforcer *e, uint32_t kind, uint64_t cpu_used)
+{
+	e->limit_hit = (int)kind;
+	send_record(ST_LIMIT, (int32_t)kind, cpu_used);
+	kill_run(e);
+}
+
+void enforce_start(struct enforcer *e, const struct plan *plan, pid_t payload, uint64_t exec_ns, uint64_t cpu_at_exec_ns)
+{
+	memset(e, 0, sizeof(*e));
+	e->plan = plan;
+	e->payload = payload;
+	e->exec_ns = exec_ns;
+	e->cpu_at_exec_ns = cpu_at_exec_ns;
+	e->timer_fd = -1;
+	if (plan->cpu_limit_ns || plan->wall_limit_ns) {
+		e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (e->timer_fd < 0)
+			fail(STEP_FORK, -1, 0, errno);
+	}
+	if (plan->oom_fd >= 0 && plan->oom_kind == OOM_WATCH_MEMORY_EVENTS) {
+		/* Reading once syncs the file's event counter, so POLLPRI means a new event. */
+		char buf[512];
+		if (read_file_at_start(plan->oom_fd, buf, sizeof(buf)) == 0)
+			e->oom_kills = keyed_value(buf, "oom_kill");
+	}
+}
+
+/* Check the limits now; returns the absolute time of the next check, or 0 for none. */
+static uint64_t check_limits(struct enforcer *e)
+{
+	const struct plan *plan = e->plan;
+	uint64_t now = monotonic_ns(), next = 0;
+	if (e->limit_hit)
+		return 0;
+	if (plan->wall_limit_ns) {
+		uint64_t deadline = e->exec_ns + plan->wall_limit_ns;
+		if (now >= deadline) {
+			hit_limit(e, LIMIT_WALL, enforce_cpu_ns(plan) - e->cpu_at_exec_ns);
+			return 0;
+		}
+		next = deadline;
+	}
+	if (plan->cpu_limit_ns) {
+		uint64_t used = enforce_cpu_ns(plan) - e->cpu_at_exec_ns;
+		if (used >= plan->cpu_limit_ns) {
+			hit_limit(e, LIMIT_CPU, used);
+			return 0;
+		}
+		uint64_t wait = (plan->cpu_limit_ns - used) / online_cpus();
+		uint64_t at = now + (wait < MIN_CHECK_NS ? MIN_CHECK_NS : wait);
+		if (!next || at < next)
+			next = at;
+	}
+	return next;
+}
+
+static void arm_timer(int fd, uint64_t at_ns)
+{
+	struct itimerspec spec;
+	memset(&spec, 0, sizeof(spec));
+	spec.it_value.tv_sec = (time_t)(at_ns / 1000000000u);
+	spec.it_value.tv_nsec = (long)(at_ns % 1000000000u);
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}
+
+static void check_oom(struct enforcer *e)
+{
+	const struct plan *plan = e->plan;
+	uint64_t kills = e->oom_kills;
+	if (plan->oom_kind == OOM_WATCH_EVENTFD) {
+		uint64_t count;
+		if (read(plan->oom_fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
+			kills += count;
+	} else {
+		char buf[512];
+		if (read_file_at_start(plan->oom_fd, buf, sizeof(buf)) == 0)
+			kills = keyed_value(buf, "oom_kill");
+	}
+	if (kills > e->oom_kills) {
+		e->oom_kills = kills;
+		send_record(ST_OOM, (int32_t)kills, 0);
+	}
+}
+
+void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
+{
+	struct pollfd fds[2];
+	nfds_t n = 0;
+	int timer_slot = -1, oom_slot = -1;
+	uint64_t next = e->timer_fd >= 0 ? check_limits(e) : 0;
+	if (next) {
+		arm_timer(e->timer_fd, next);
+		timer_slot = (int)n;
+		fds[n++] = (struct pollfd){ .fd = e->timer_fd, .events = POLLIN };
+	}
+	if (e->plan->oom_fd >= 0) {
+		oom_slot = (int)n;
+		short events = e->plan->oom_kind == OOM_WATCH_EVENTFD ? POLLIN : POLLPRI;
+		fds[n++] = (struct pollfd){ .fd = e->plan->oom_fd, .events = events };
+	}
+	if (ppoll(fds, n, NULL, wait_mask) < 0)
+		return; /* EINTR: SIGCHLD or a forwarded signal; the caller reaps and calls again */
+	if (oom_slot >= 0 && fds[oom_slot].revents)
+		check_oom(e);
+	if (timer_slot >= 0 && (fds[timer_slot].revents & POLLIN)) {
+		uint64_t expirations;
+		if (read(e->timer_fd, &expirations, sizeof(expirations)) < 0) {
+			/* nothing to do: the next check_limits re-arms it */
+		}
+	}
+}

@@ -1,0 +1,98 @@
+// Decides how a run's limits are enforced: a cgroup when the host has one to give, otherwise
+// rlimit fallbacks (only when the policy says bestEffort) or a typed error that says how to get one.
+import { cgroupManager, type CgroupLimits, type RunCgroup } from './cgroup/index.js';
+import { PolicyError, UnsupportedError } from './errors.js';
+import type { StdioOption } from './launch.js';
+import type { ResolvedLimits, ResolvedPolicy } from './policy/types.js';
+import type { EnforcedCgroup } from './report.js';
+
+export interface PreparedLimits {
+  /** The policy to compile: with rlimit fallbacks added when cgroups were not available. */
+  policy: ResolvedPolicy;
+  cgroup: RunCgroup | null;
+  enforcedCgroup: EnforcedCgroup | false;
+  downgrades: string[];
+}
+
+const CGROUP_LIMITS: ReadonlyArray<[keyof ResolvedLimits, string]> = [
+  ['memoryBytes', 'memory'],
+  ['pids', 'pids'],
+  ['cpus', 'cpu'],
+  ['cpuset', 'cpuset'],
+  ['cpuTimeMs', 'cpu'],
+];
+
+function wantsCgroup(limits: ResolvedLimits): boolean {
+  return CGROUP_LIMITS.some(([key]) => limits[key] !== undefined);
+}
+
+/** The output limit is counted on the pipes the host reads: it cannot apply to inherited or file stdio. */
+export function checkOutputLimit(limits: ResolvedLimits, stdout: StdioOption, stderr: StdioOption): void {
+  if (limits.outputBytes === undefined) return;
+  for (const [name, option] of [['stdout', stdout], ['stderr', stderr]] as const) {
+    if (option !== 'pipe' && option !== 'ignore') {
+      throw new PolicyError(`options.${name}`, option, 'cannot be counted against limits.output', `use ${name}: 'pipe' (or 'ignore'), or remove limits.output`);
+    }
+  }
+}
+
+export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
+  const limits = policy.limits;
+  if (!wantsCgroup(limits)) return { policy, cgroup: null, enforcedCgroup: false, downgrades: [] };
+  const manager = cgroupManager();
+  const missing = CGROUP_LIMITS.filter(([key, controller]) => limits[key] !== undefined && !manager.controllers.has(controller))
+    .map(([, controller]) => controller);
+  const reason = manager.unavailable ?? (missing.length ? `the ${[...new Set(missing)].join(', ')} controller is not available to nsbox here` : null);
+  if (reason) {
+    if (!limits.bestEffort) {
+      throw new UnsupportedError('create the run\'s cgroup', 'ENOTSUP', reason,
+        'Fix: give nsbox a delegated cgroup (see `nsbox doctor` and docs/limits.md), or set limits.bestEffort: true to fall back to rlimits');
+    }
+    return fallBack(policy, reason);
+  }
+  const wanted: CgroupLimits = {
+    memoryBytes: limits.memoryBytes,
+    swapBytes: limits.memoryBytes !== undefined ? (limits.swapBytes ?? 0) : undefined,
+    pids: limits.pids,
+    cpus: limits.cpus,
+    cpuset: limits.cpuset,
+  };
+  const cgroup = manager.create(wanted);
+  return {
+    policy,
+    cgroup,
+    enforcedCgroup: {
+      version: cgroup.version,
+      path: cgroup.path,
+      memoryBytes: wanted.memoryBytes ?? null,
+      swapBytes: wanted.swapBytes ?? null,
+      pids: wanted.pids ?? null,
+      cpus: wanted.cpus ?? null,
+      cpuset: wanted.cpuset ?? null,
+    },
+    downgrades: [],
+  };
+}
+
+/** bestEffort without cgroups: per-process rlimits stand in, each weakening said in words. */
+function fallBack(policy: ResolvedPolicy, reason: string): PreparedLimits {
+  const limits = policy.limits;
+  const rlimits = { ...policy.rlimits };
+  const downgrades: string[] = [];
+  if (limits.memoryBytes !== undefined) {
+    rlimits.as = { soft: BigInt(limits.memoryBytes), hard: BigInt(limits.memoryBytes) };
+    downgrades.push(`memory: RLIMIT_AS ${limits.memoryBytes} per process instead of a cgroup limit for the whole run (${reason})`);
+  }
+  if (limits.pids !== undefined) {
+    rlimits.nproc = { soft: BigInt(limits.pids + 1), hard: BigInt(limits.pids + 1) };
+    downgrades.push(`pids: RLIMIT_NPROC ${limits.pids + 1} instead of a cgroup pids limit (${reason})`);
+  }
+  if (limits.cpuTimeMs !== undefined) {
+    const seconds = BigInt(Math.ceil(limits.cpuTimeMs / 1000));
+    rlimits.cpu = { soft: seconds, hard: seconds + 1n };
+    downgrades.push(`cpuTime: RLIMIT_CPU ${seconds}s per process instead of CPU time of the whole run (${reason})`);
+  }
+  if (limits.cpus !== undefined) downgrades.push(`cpus: not enforced (${reason})`);
+  if (limits.cpuset !== undefined) downgrades.push(`cpuset: not enforced (${reason})`);
+  return { policy: { ...policy, rlimits }, cgroup: null, enforcedCgroup: false, downgrades };
+}

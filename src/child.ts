@@ -16,6 +16,7 @@ import { type FailureContext, setupFailure } from './setup-failure.js';
 import { readStatus, type StatusRecord } from './status-stream.js';
 import { type ExitInfo, pidfdOpen, pidfdSendSignal } from './syscalls/process.js';
 import { decideVerdict, type Evidence } from './verdict.js';
+import { refillZygotes } from './zygote.js';
 
 export interface LimitEvent {
   kind: LimitName;
@@ -257,7 +258,8 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     if (cgroup) {
       try {
         stats = cgroup.readStats();
-        cgroup.kill();
+        // PID 1's exit normally took every process with it; kill only what a run without a PID namespace left.
+        if (cgroup.populated()) cgroup.kill();
       } catch {
         stats = null;
       }
@@ -269,6 +271,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       this.emit('error', error);
       return;
     }
+    if (cgroup) refillZygotes();
     if (stats) this.noteOomKills(stats.oomKills);
     const report = this.buildReport(stats);
     if (report.limitExceeded === 'memory' || report.limitExceeded === 'pids') {

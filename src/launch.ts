@@ -4,6 +4,7 @@ import { initExecPath } from './init-binary.js';
 import { FD_FIRST_EXTRA, FD_PLAN, FD_STATUS } from './plan/protocol.js';
 import { SyscallError } from './syscalls/errno.js';
 import { closeFd, dupAbove, openForChild, pipe, sealedMemfd } from './syscalls/fds.js';
+import { sendFds } from './syscalls/sendfds.js';
 import { type FdMapping, pidfdOpen, spawnProcess } from './syscalls/process.js';
 
 /** 'pipe', 'ignore', 'inherit', or a file path (read for stdin, truncated and written for stdout/stderr). */
@@ -57,10 +58,16 @@ function avoidCollisions(side: ChildSide, firstFree: number): void {
   }
 }
 
+/** Who starts the first stage: a fresh posix_spawn of the init, or a zygote already parked in the run's cgroups. */
+export type Starter =
+  | { kind: 'spawn' }
+  | { kind: 'zygote'; pid: number; pidfd: number; socket: number };
+
 export function launchInit(
   plan: Buffer,
   stdio: [StdioOption, StdioOption, StdioOption],
   extraFds: readonly number[] = [],
+  starter: Starter = { kind: 'spawn' },
 ): Launched {
   const side: ChildSide = { mappings: [], toClose: [] };
   const hostEnds: number[] = [];
@@ -77,26 +84,15 @@ export function launchInit(
     side.toClose.push(statusWrite);
     side.mappings.push({ from: statusWrite, to: FD_STATUS });
     extraFds.forEach((fd, i) => side.mappings.push({ from: fd, to: FD_FIRST_EXTRA + i }));
-    avoidCollisions(side, FD_FIRST_EXTRA + extraFds.length);
 
-    let pid: number;
-    try {
-      pid = spawnProcess(initExecPath(), ['nsbox-init'], side.mappings);
-    } catch (error) {
-      if (error instanceof SyscallError && (error.code === 'EACCES' || error.code === 'EPERM')) {
-        throw new UnsupportedError(
-          'execute nsbox-init from a sealed memfd',
-          error.code,
-          'the host forbids executable memfds (vm.memfd_noexec=2, or a security module)',
-          'Fix: `sysctl vm.memfd_noexec=0`',
-        );
-      }
-      if (error instanceof SyscallError) {
-        const why = error.code === 'ENOEXEC' ? 'the init binary is corrupt or built for another architecture' : 'posix_spawn failed';
-        throw new SandboxError(`cannot start nsbox-init: ${error.code}: ${why}. Run \`nsbox doctor\``, 'EINIT', { cause: error });
-      }
-      throw error;
+    if (starter.kind === 'zygote') {
+      // The zygote places what it receives at 0, 1, 2, ... in the order sent.
+      sendFds(starter.socket, [...side.mappings].sort((a, b) => a.to - b.to).map((m) => m.from));
+      closeFd(starter.socket);
+      return { pid: starter.pid, pidfd: starter.pidfd, stdin, stdout, stderr, status: statusRead };
     }
+    avoidCollisions(side, FD_FIRST_EXTRA + extraFds.length);
+    const pid = spawnInit(['nsbox-init'], side.mappings);
     return { pid, pidfd: pidfdOpen(pid), stdin, stdout, stderr, status: statusRead };
   } catch (error) {
     hostEnds.forEach(closeFd);
@@ -108,4 +104,32 @@ export function launchInit(
   } finally {
     side.toClose.forEach(closeFd);
   }
+}
+
+/** posix_spawn of the sealed init with `mappings` placed; refusals become typed errors. */
+export function spawnInit(argv: string[], mappings: FdMapping[]): number {
+  try {
+    return spawnProcess(initExecPath(), argv, mappings);
+  } catch (error) {
+    if (error instanceof SyscallError && (error.code === 'EACCES' || error.code === 'EPERM')) {
+      throw new UnsupportedError(
+        'execute nsbox-init from a sealed memfd',
+        error.code,
+        'the host forbids executable memfds (vm.memfd_noexec=2, or a security module)',
+        'Fix: `sysctl vm.memfd_noexec=0`',
+      );
+    }
+    if (error instanceof SyscallError) {
+      const why = error.code === 'ENOEXEC' ? 'the init binary is corrupt or built for another architecture' : 'posix_spawn failed';
+      throw new SandboxError(`cannot start nsbox-init: ${error.code}: ${why}. Run \`nsbox doctor\``, 'EINIT', { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Copies sources that a later dup2 would overwrite above every target (see avoidCollisions). */
+export function placeWithoutCollisions(mappings: FdMapping[], firstFree: number): number[] {
+  const side: ChildSide = { mappings, toClose: [] };
+  avoidCollisions(side, firstFree);
+  return side.toClose;
 }

@@ -5,11 +5,14 @@ import { PolicyError, UnsupportedError } from './errors.js';
 import type { StdioOption } from './launch.js';
 import type { ResolvedLimits, ResolvedPolicy } from './policy/types.js';
 import type { EnforcedCgroup } from './report.js';
+import { releaseZygote, takeZygote, type Zygote } from './zygote.js';
 
 export interface PreparedLimits {
   /** The policy to compile: with rlimit fallbacks added when cgroups were not available. */
   policy: ResolvedPolicy;
   cgroup: RunCgroup | null;
+  /** cgroup v1: a zygote already in `cgroup`, to start the run instead of a fresh spawn. */
+  zygote?: Zygote | null;
   enforcedCgroup: EnforcedCgroup | false;
   downgrades: string[];
 }
@@ -57,10 +60,20 @@ export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
     cpus: limits.cpus,
     cpuset: limits.cpuset,
   };
-  const cgroup = manager.create(wanted);
+  const zygote = wanted.cpus === undefined && wanted.cpuset === undefined ? takeZygote() : null;
+  if (zygote) {
+    try {
+      zygote.slot.arm(wanted);
+    } catch (error) {
+      releaseZygote(zygote);
+      throw error;
+    }
+  }
+  const cgroup = zygote ? zygote.slot : manager.create(wanted);
   return {
     policy,
     cgroup,
+    zygote,
     enforcedCgroup: {
       version: cgroup.version,
       path: cgroup.path,

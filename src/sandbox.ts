@@ -10,6 +10,7 @@ import type { Limits, Policy, ResolvedPolicy } from './policy/types.js';
 import { LIMIT_NAMES, readLimits } from './policy/limits.js';
 import { closestName } from './policy/validate.js';
 import { checkOutputLimit, prepareLimits } from './run-limits.js';
+import { releaseZygote } from './zygote.js';
 import { resolvePolicy } from './policy/validate.js';
 import { type HostReport, probeHost } from './probe/index.js';
 import type { RunResult } from './report.js';
@@ -134,7 +135,8 @@ export class Sandbox {
         downgrades: limits.downgrades,
       });
       const startNs = process.hrtime.bigint();
-      const launched = launchInit(compiled.bytes, stdio, hostFds);
+      const zygote = limits.zygote;
+      const launched = launchInit(compiled.bytes, stdio, hostFds, zygote ? { kind: 'zygote', pid: zygote.pid, pidfd: zygote.pidfd, socket: zygote.socket } : { kind: 'spawn' });
       cgroup?.closeInitFds();
       child = new SandboxChild(launched, {
         describe: compiled.describe,
@@ -149,7 +151,8 @@ export class Sandbox {
         downgrades: limits.downgrades,
       });
     } catch (error) {
-      if (cgroup) {
+      if (limits.zygote) releaseZygote(limits.zygote);
+      else if (cgroup) {
         cgroup.closeInitFds();
         void cgroup.destroy().catch(() => {});
       }

@@ -167,16 +167,28 @@ export function killPids(pids: Iterable<number>): void {
  * 'busy' while a task lingers; 'gone' also when it was never there.
  */
 export function removeTree(dir: string): 'gone' | 'busy' {
-  for (const sub of subdirs(dir)) if (removeTree(sub) === 'busy') return 'busy';
-  try {
-    fs.rmdirSync(dir);
-    return 'gone';
-  } catch (error) {
-    const code = codeOf(error);
-    if (code === 'ENOENT') return 'gone';
-    if (code === 'EBUSY') return 'busy';
-    throw new CgroupError('remove', dir, code);
-  }
+  // rmdir first: a run's cgroup has no children, so the readdir is only needed when it fails.
+  const attempt = (): 'gone' | 'busy' => {
+    try {
+      fs.rmdirSync(dir);
+      return 'gone';
+    } catch (error) {
+      const code = codeOf(error);
+      if (code === 'ENOENT') return 'gone';
+      if (code === 'EBUSY') return 'busy';
+      throw new CgroupError('remove', dir, code);
+    }
+  };
+  if (attempt() === 'gone') return 'gone';
+  const children = subdirs(dir);
+  if (children.length === 0) return 'busy';
+  for (const sub of children) if (removeTree(sub) === 'busy') return 'busy';
+  return attempt();
+}
+
+/** Whether any process is still in the cgroup at `dir` (its own cgroup.procs; runs have no children). */
+export function hasProcs(dir: string): boolean {
+  return (tryRead(join(dir, 'cgroup.procs')) ?? '').trim() !== '';
 }
 
 const RETRY_MS = 10;

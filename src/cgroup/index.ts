@@ -3,7 +3,8 @@ import { SandboxError } from '../errors.js';
 import { detect, type Layout } from './detect.js';
 import { sweep } from './sweep.js';
 import type { CgroupLimits, CgroupManager, RunCgroup } from './types.js';
-import { createV1Run } from './v1.js';
+import { createV1Run, createV1Slot, type V1Run } from './v1.js';
+export type { V1Run } from './v1.js';
 import { createV2Run } from './v2.js';
 
 export type { CgroupLimits, CgroupManager, CgroupStats, InitCgroupFds, RunCgroup } from './types.js';
@@ -26,6 +27,25 @@ class Manager implements CgroupManager {
     this.controllers = layout.unavailable === null ? layout.controllers : new Set();
   }
 
+  /** cgroup v1 only: an unlimited run cgroup for a zygote to move into ahead of time (see src/zygote.ts). */
+  createSlot(): V1Run {
+    const layout = this.layout;
+    if (layout.unavailable !== null || layout.version !== 1) throw new SandboxError('cgroup v1 slots are unavailable here', 'ECGROUP');
+    this.sweepOnce();
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const slot = createV1Slot(layout, `run-${this.next++}`);
+      if (slot) return slot;
+    }
+    throw new SandboxError(`cgroup: no free run name in ${layout.hierarchies[0].dir}`, 'ECGROUP');
+  }
+
+  private sweepOnce(): void {
+    if (!this.swept && this.layout.unavailable === null) {
+      this.swept = true;
+      sweep(this.layout);
+    }
+  }
+
   create(limits: CgroupLimits): RunCgroup {
     const layout = this.layout;
     if (layout.unavailable !== null) throw new SandboxError(`cgroup limits are unavailable: ${layout.unavailable}`, 'ECGROUP');
@@ -37,10 +57,7 @@ class Manager implements CgroupManager {
       }
     }
     // First use: clear what crashed nsbox processes left, before adding our own.
-    if (!this.swept) {
-      this.swept = true;
-      sweep(layout);
-    }
+    this.sweepOnce();
     // A name can be taken only by a second copy of nsbox in this process (ESM and CJS builds): skip it.
     for (let attempt = 0; attempt < 1000; attempt++) {
       const name = `run-${this.next++}`;
@@ -54,7 +71,7 @@ class Manager implements CgroupManager {
 let manager: Manager | undefined;
 
 /** The process's cgroup manager: detects once; sweeps stale nsbox cgroups on the first create(). */
-export function cgroupManager(): CgroupManager {
+export function cgroupManager(): CgroupManager & { createSlot(): V1Run } {
   manager ??= new Manager(detect());
   return manager;
 }

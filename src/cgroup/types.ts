@@ -52,6 +52,8 @@ export interface RunCgroup {
    * each, repeated until empty); v1 freezer FROZEN, SIGKILL everything in cgroup.procs, THAWED.
    */
   kill(): void;
+  /** Whether a process is still in the run's cgroup (cheap: one read). */
+  populated(): boolean;
   /** Remove the cgroup (and its v1 siblings); retries rmdir on EBUSY for up to ~1 s; never throws for a cgroup already gone. */
   destroy(): Promise<void>;
 }

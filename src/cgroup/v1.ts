@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { closeFd } from '../syscalls/fds.js';
 import type { V1Layout } from './detect.js';
 import {
-  CgroupError, eventfd, keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead,
+  CgroupError, hasProcs, eventfd, keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead,
   tryWrite, writeValue,
 } from './files.js';
 import type { CgroupLimits, CgroupStats, InitCgroupFds, RunCgroup } from './types.js';
@@ -59,14 +59,25 @@ export function killV1(dirs: readonly string[], freezer: string | undefined): vo
   }
 }
 
-class V1Run implements RunCgroup {
+export class V1Run implements RunCgroup {
   readonly version = 1;
   readonly path: string;
   private fds: InitCgroupFds | null = null;
 
   constructor(private readonly dirs: readonly string[], private readonly byController: ReadonlyMap<string, string>,
-    private readonly memoryLimited: boolean) {
+    private memoryLimited: boolean, private readonly preJoined = false) {
     this.path = byController.get('memory') ?? dirs[0];
+  }
+
+  /** A pre-made slot gets its limits when a run takes it (writing limits costs no migration). */
+  arm(limits: CgroupLimits): void {
+    applyLimits(this.byController, limits);
+    this.memoryLimited = limits.memoryBytes !== undefined;
+  }
+
+  /** cgroup.procs of every hierarchy: where a zygote moves itself ahead of time. */
+  procsPaths(): string[] {
+    return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
   }
 
   initFds(): InitCgroupFds {
@@ -78,7 +89,8 @@ class V1Run implements RunCgroup {
       return fd;
     };
     try {
-      const procsFds = this.dirs.map((dir) => open(join(dir, 'cgroup.procs'), O_WRONLY));
+      // A zygote already lives in the cgroups: nothing is left to join.
+      const procsFds = this.preJoined ? [] : this.dirs.map((dir) => open(join(dir, 'cgroup.procs'), O_WRONLY));
       const cpuUsage = { fd: open(join(this.byController.get('cpuacct')!, 'cpuacct.usage'), O_RDONLY), format: 'cpuacct.usage' as const };
       let oom: InitCgroupFds['oom'] = null;
       if (this.memoryLimited) {
@@ -138,6 +150,10 @@ class V1Run implements RunCgroup {
     };
   }
 
+  populated(): boolean {
+    return hasProcs(this.dirs[0]);
+  }
+
   kill(): void {
     killV1(this.dirs, this.byController.get('freezer'));
   }
@@ -152,6 +168,37 @@ class V1Run implements RunCgroup {
     };
     for (const dir of this.dirs) await removeWithRetry(dir, killOnce);
   }
+}
+
+/**
+ * A slot for a zygote: the run cgroup in the hierarchies every run joins, unlimited until armed.
+ * Runs that limit cpus or cpuset take the ordinary path. null when that name is taken.
+ */
+export function createV1Slot(layout: V1Layout, name: string): V1Run | null {
+  const dirs: string[] = [];
+  const byController = new Map<string, string>();
+  const wanted = ALWAYS;
+  try {
+    for (const h of layout.hierarchies.filter((x) => x.controllers.some((c) => wanted.includes(c)))) {
+      const dir = join(h.dir, name);
+      if (!makeDir(dir)) {
+        if (dirs.length === 0) return null;
+        throw new CgroupError('create', dir, 'EEXIST', 'it exists already');
+      }
+      dirs.push(dir);
+      for (const c of h.controllers) byController.set(c, dir);
+    }
+  } catch (error) {
+    for (const dir of dirs) {
+      try {
+        removeTree(dir);
+      } catch {
+        // the first error is the one to report
+      }
+    }
+    throw error;
+  }
+  return new V1Run(dirs, byController, false, true);
 }
 
 /** A new run cgroup named `name` in each hierarchy it needs, limits applied; null when that name is taken. */

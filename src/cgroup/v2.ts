@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { closeFd } from '../syscalls/fds.js';
 import type { V2Layout } from './detect.js';
 import {
-  keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead, tryWrite, writeValue,
+  hasProcs, keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead, tryWrite, writeValue,
 } from './files.js';
 import type { CgroupLimits, CgroupStats, InitCgroupFds, RunCgroup } from './types.js';
 
@@ -113,6 +113,10 @@ class V2Run implements RunCgroup {
       oomKills: Math.max(0, (events.get('oom_kill') ?? 0) - (events.get('oom_group_kill') ?? 0)),
       pidsMaxHits: keyed(tryRead(file('pids.events'))).get('max') ?? 0,
     };
+  }
+
+  populated(): boolean {
+    return hasProcs(this.path);
   }
 
   kill(): void {

@@ -36,6 +36,7 @@
 #include "plan.h"
 #include "status.h"
 #include "sys.h"
+#include "zygote.h"
 
 static volatile sig_atomic_t payload_pid;
 /* A signal that arrived before the payload existed; delivered to it once forked. */
@@ -272,13 +273,17 @@ __attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int 
 	supervise(plan);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	size_t len;
 	struct plan plan;
 	const char *why;
 	int bad;
 
+	/* Executed from /proc/self/fd/N, the kernel names us "N"; ps and /proc should say what we are. */
+	prctl(PR_SET_NAME, "nsbox-init", 0, 0, 0);
+	if (argc == 3 && strcmp(argv[1], "zygote") == 0)
+		zygote_wait((unsigned)atoi(argv[2]));
 	uint8_t *buf = read_plan(&len);
 	if (plan_parse(buf, len, &plan, &why, &bad) < 0)
 		fail(STEP_PLAN_PARSE, bad, 0, EINVAL);

@@ -46,6 +46,11 @@ export function openForChild(path: string, mode: 'read' | 'write' | 'append'): n
   return check(`open ${path}`, libc().open(path, flags | O_CLOEXEC, 0o644));
 }
 
+/** O_WRONLY|O_CLOEXEC, nothing created: for kernel files such as cgroup.procs. */
+export function openWriteOnly(path: string): number {
+  return check(`open ${path}`, libc().open(path, O_WRONLY | O_CLOEXEC, 0));
+}
+
 /** A close-on-exec copy of `fd` numbered at least `min`. */
 export function dupAbove(fd: number, min: number): number {
   return check('fcntl(F_DUPFD_CLOEXEC)', libc().fcntl(fd, F_DUPFD_CLOEXEC, min));

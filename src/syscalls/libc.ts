@@ -19,6 +19,7 @@ function loadLibc(): LibraryHandle {
 function bind() {
   const lib = loadLibc();
   return {
+    lib,
     posix_spawn: lib.func(
       'int posix_spawn(_Out_ int *pid, const char *path, void *file_actions, void *attr, const char **argv, const char **envp)',
     ),

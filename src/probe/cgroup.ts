@@ -2,6 +2,7 @@
 // which is what memory, pids and CPU limits will need.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupManager } from '../cgroup/index.js';
 import { readText } from './host-files.js';
 import type { ProbeItem } from './types.js';
 
@@ -46,7 +47,18 @@ function isWritable(path: string): boolean {
   }
 }
 
+/** What nsbox itself will do: the manager's verdict, with the hierarchy's details for context. */
 export function checkCgroup(): ProbeItem {
+  const layoutItem = describeCgroupHierarchy();
+  const manager = cgroupManager();
+  if (manager.unavailable === null) {
+    const controllers = [...manager.controllers].join(' ') || 'none';
+    return { ...layoutItem, ok: true, detail: `limits available on cgroup v${manager.version} (controllers: ${controllers}); ${layoutItem.detail}`, fix: undefined };
+  }
+  return { ...layoutItem, ok: false, detail: `limits unavailable: ${manager.unavailable}; ${layoutItem.detail}`, fix: layoutItem.fix ?? DELEGATE_FIX };
+}
+
+function describeCgroupHierarchy(): ProbeItem {
   const base = { id: 'cgroup', name: 'cgroup', required: false };
   const controllers = readText(join(CGROUP_ROOT, 'cgroup.controllers'));
   if (controllers === undefined) return checkCgroupV1(base);
@@ -81,8 +93,8 @@ function checkCgroupV1(base: { id: string; name: string; required: boolean }): P
   return {
     ...base,
     ok: false,
-    detail: `${detail}; nsbox's cgroup limits need the unified v2 hierarchy`,
-    fix: 'boot with systemd.unified_cgroup_hierarchy=1 (or run the container with cgroup v2), then delegate a subtree: ' +
+    detail: `${detail}; nsbox uses v1 as root only (no delegation exists on v1)`,
+    fix: 'run as root, or boot with systemd.unified_cgroup_hierarchy=1 (cgroup v2) and delegate a subtree: ' +
       '`systemd-run --user --scope -p Delegate=yes <command>`',
   };
 }

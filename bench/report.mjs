@@ -4,6 +4,10 @@ import { ratio } from './stats.mjs';
 export const hostLabel = (mb) => (mb >= 1024 ? `${+(mb / 1024).toFixed(2)} GB` : `${mb} MB`);
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 const x = (v) => (v == null ? '-' : `${v.toFixed(2)}x`);
+const signedMs = (v) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : '-');
+const diff = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a - b : null);
+/** The target for what cgroup limits may add to a run, in ms of median. */
+export const LIMITS_COST_TARGET_MS = 0.3;
 const PATTERN_LABEL = (r) => (r.gapMs ? `spaced ${r.gapMs}ms` : 'back-to-back');
 const patternLabel = (hosts, name) => { for (const h of hosts) for (const r of h.results) if (r.pattern === name) return PATTERN_LABEL(r); return name; };
 
@@ -19,21 +23,42 @@ export function analyze(hosts) {
   for (const host of hosts) {
     for (const pattern of patterns) {
       const ns = find(host, pattern, 'nsbox');
+      const nl = find(host, pattern, 'nsbox+limits');
       const bw = find(host, pattern, 'bubblewrap');
       const cp = find(host, pattern, 'child_process');
       if (!ns) continue;
+      const where = `${hostLabel(host.targetRssMb)}, ${patternLabel(hosts, pattern)}`;
       ratios.push({
         host: host.targetRssMb,
         pattern,
         nsboxOverBwrap: { median: ratio(ns.medianMs, bw?.medianMs), p90: ratio(ns.p90Ms, bw?.p90Ms) },
         nsboxOverChildProcess: { median: ratio(ns.medianMs, cp?.medianMs), p90: ratio(ns.p90Ms, cp?.p90Ms) },
+        // null when nsbox+limits was skipped (no usable cgroups)
+        limitsOverBwrap: nl ? { median: ratio(nl.medianMs, bw?.medianMs), p90: ratio(nl.p90Ms, bw?.p90Ms) } : null,
+        // limits cost = nsbox+limits median - nsbox median (and the same for p90), ms
+        limitsCostMs: nl ? { median: diff(nl.medianMs, ns.medianMs), p90: diff(nl.p90Ms, ns.p90Ms) } : null,
       });
       if (bw) {
         targets.push({
-          name: `nsbox median <= bubblewrap median (${hostLabel(host.targetRssMb)}, ${patternLabel(hosts, pattern)})`,
+          name: `nsbox median <= bubblewrap median (${where})`,
           value: `${ms(ns.medianMs)} vs ${ms(bw.medianMs)} ms`,
           pass: ns.medianMs <= bw.medianMs,
         });
+      }
+      if (nl) {
+        const cost = nl.medianMs - ns.medianMs;
+        targets.push({
+          name: `limits add <= ${LIMITS_COST_TARGET_MS} ms per run (${where})`,
+          value: `nsbox+limits ${ms(nl.medianMs)} - nsbox ${ms(ns.medianMs)} = ${signedMs(cost)} ms`,
+          pass: cost <= LIMITS_COST_TARGET_MS,
+        });
+        if (bw) {
+          targets.push({
+            name: `nsbox+limits median <= bubblewrap median (${where})`,
+            value: `${ms(nl.medianMs)} vs ${ms(bw.medianMs)} ms`,
+            pass: nl.medianMs <= bw.medianMs,
+          });
+        }
       }
     }
   }
@@ -53,10 +78,10 @@ export function analyze(hosts) {
         p90: ratio(b.p90Ms, a.p90Ms),
       };
       // the same ratio for the baselines, to tell nsbox's own cost from the host's fork/exec cost
-      for (const v of ['bubblewrap', 'child_process']) {
+      for (const v of ['nsbox+limits', 'bubblewrap', 'child_process']) {
         const va = find(small, pattern, v);
         const vb = find(big, pattern, v);
-        if (va && vb) entry[`${v}Median`] = ratio(vb.medianMs, va.medianMs);
+        if (va && vb) entry[`${v === 'nsbox+limits' ? 'nsboxLimits' : v}Median`] = ratio(vb.medianMs, va.medianMs);
       }
       scaling.push(entry);
       targets.push({
@@ -90,6 +115,10 @@ export function formatReport({ meta, options, hosts, analysis }) {
   if (meta.loadavgAtStart[0] > 0.5 || meta.loadavgAtEnd[0] > 1.5) {
     out.push('WARNING: other work was running on this machine (1-min load > 0.5 at start or > 1.5 at end); it skews these numbers, spaced runs most');
   }
+  const limits = Object.entries(meta.limits ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const cg = (meta.limitsCgroup ?? []).find(Boolean);
+  if (cg) out.push(`nsbox+limits: a second Sandbox with limits { ${limits} }, enforced by a cgroup v${cg.version}`);
+  for (const s of meta.skipped ?? []) out.push(s.host === undefined ? `${s.variant} skipped: ${s.message}` : `${s.variant} skipped on the ${hostLabel(s.host)} host: ${s.message}`);
   out.push('');
 
   const rows = [['host RSS', 'pattern', 'variant', 'median ms', 'p90 ms', 'min ms', 'runs']];
@@ -114,24 +143,36 @@ export function formatReport({ meta, options, hosts, analysis }) {
   out.push(table(rrows, ['l', 'l', 'r', 'r', 'r', 'r']));
   out.push('');
 
+  if (analysis.ratios.some((r) => r.limitsCostMs)) {
+    const lrows = [['host RSS', 'pattern', 'limits cost = nsbox+limits median - nsbox median (ms)', '(p90 - p90)', 'nsbox+limits/bwrap median', '(p90)']];
+    for (const r of analysis.ratios.filter((r) => r.limitsCostMs)) {
+      lrows.push([hostLabel(r.host), patternLabel(hosts, r.pattern), signedMs(r.limitsCostMs.median), signedMs(r.limitsCostMs.p90), x(r.limitsOverBwrap.median), x(r.limitsOverBwrap.p90)]);
+    }
+    out.push(table(lrows, ['l', 'l', 'r', 'r', 'r', 'r']));
+    out.push('');
+  }
+
   if (analysis.scaling.length) {
     const s0 = analysis.scaling[0];
-    const srows = [['pattern', `nsbox ${hostLabel(s0.big)}/${hostLabel(s0.small)} median`, '(p90)', 'bwrap (median)', 'child_process (median)']];
-    for (const s of analysis.scaling) srows.push([patternLabel(hosts, s.pattern), x(s.median), x(s.p90), x(s.bubblewrapMedian), x(s.child_processMedian)]);
-    out.push(table(srows, ['l', 'r', 'r', 'r', 'r']));
+    const withLimits = analysis.scaling.some((s) => s.nsboxLimitsMedian != null);
+    const srows = [['pattern', `nsbox ${hostLabel(s0.big)}/${hostLabel(s0.small)} median`, '(p90)', ...(withLimits ? ['nsbox+limits (median)'] : []), 'bwrap (median)', 'child_process (median)']];
+    for (const s of analysis.scaling) {
+      srows.push([patternLabel(hosts, s.pattern), x(s.median), x(s.p90), ...(withLimits ? [x(s.nsboxLimitsMedian)] : []), x(s.bubblewrapMedian), x(s.child_processMedian)]);
+    }
+    out.push(table(srows, ['l', 'r', 'r', ...(withLimits ? ['r'] : []), 'r', 'r']));
     out.push('');
   }
 
   if (options.profileSteps) {
-    const prows = [['host RSS', 'pattern', 'nsbox total', 'setupMs (spawn->execve)', 'wallTimeMs (execve->exit)', 'rest (exit->resolved)']];
+    const prows = [['host RSS', 'pattern', 'variant', 'total', 'setupMs (spawn->execve)', 'wallTimeMs (execve->exit)', 'rest (exit->resolved)']];
     for (const host of hosts) {
-      for (const r of host.results.filter((r) => r.variant === 'nsbox' && r.steps)) {
+      for (const r of host.results.filter((r) => r.variant.startsWith('nsbox') && r.steps)) {
         const rest = r.medianMs - r.steps.setupMedianMs - r.steps.wallTimeMedianMs;
-        prows.push([hostLabel(host.targetRssMb), PATTERN_LABEL(r), ms(r.medianMs), ms(r.steps.setupMedianMs), ms(r.steps.wallTimeMedianMs), `~${ms(rest)}`]);
+        prows.push([hostLabel(host.targetRssMb), PATTERN_LABEL(r), r.variant, ms(r.medianMs), ms(r.steps.setupMedianMs), ms(r.steps.wallTimeMedianMs), `~${ms(rest)}`]);
       }
     }
     out.push('nsbox RunReport step medians, ms ("rest" = total median - the two step medians, approximate):');
-    out.push(table(prows, ['l', 'l', 'r', 'r', 'r', 'r']));
+    out.push(table(prows, ['l', 'l', 'l', 'r', 'r', 'r', 'r']));
     out.push('');
   }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench`: time sandbox.run('/bin/true') against bubblewrap and a plain child_process.spawn,
-// back to back and spaced, from a small (~50 MB RSS) and a large (~2 GB RSS) Node host.
+// `npm run bench`: time sandbox.run('/bin/true'), with and without cgroup limits, against bubblewrap and
+// a plain child_process.spawn, back to back and spaced, from a small (~50 MB RSS) and a large (~2 GB RSS) Node host.
 // Each host size is a separate child Node process (bench/worker.mjs, driven through bench/host.mjs);
 // this process only orchestrates: it interleaves the hosts' timed blocks in rounds so that background
 // load hits every host and variant alike, then prints the table and writes the full JSON to
@@ -14,6 +14,7 @@ import { parseOptions, USAGE } from './options.mjs';
 import { Host } from './host.mjs';
 import { analyze, formatReport, hostLabel } from './report.mjs';
 import { median, summarize } from './stats.mjs';
+import { LIMITS } from './variants.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -44,7 +45,8 @@ const PATTERNS = [
   { name: 'back-to-back', gapMs: 0, total: options.runs },
   { name: 'spaced', gapMs: options.gapMs, total: options.spacedRuns },
 ];
-const VARIANTS = ['nsbox', 'bubblewrap', 'child_process'];
+// 'nsbox+limits' runs only on hosts where a limited run worked at startup (see makeVariants in variants.mjs).
+const VARIANTS = ['nsbox', 'nsbox+limits', 'bubblewrap', 'child_process'];
 
 /** Split `total` runs into `rounds` near-equal chunks. */
 const chunk = (total, rounds, r) => Math.floor(total / rounds) + (r < total % rounds ? 1 : 0);
@@ -58,6 +60,24 @@ process.stderr.write(
 
 const live = [];
 const hosts = [];
+let skipped = [];
+
+/** Variants some host left out, one line each: "<variant> skipped: <message>" (host named only when hosts disagree). */
+function skippedVariants(hostList) {
+  const out = [];
+  for (const variant of VARIANTS) {
+    const reasons = hostList.map((h) => h.info.skipped?.find((s) => s.variant === variant)?.message);
+    const messages = [...new Set(reasons.filter((m) => m !== undefined))];
+    if (messages.length === 0) continue;
+    if (messages.length === 1 && reasons.every((m) => m !== undefined)) out.push({ variant, message: messages[0], line: `${variant} skipped: ${messages[0]}` });
+    else {
+      hostList.forEach((h, i) => {
+        if (reasons[i] !== undefined) out.push({ variant, host: h.sizeMb, message: reasons[i], line: `${variant} skipped on the ${hostLabel(h.sizeMb)} host: ${reasons[i]}` });
+      });
+    }
+  }
+  return out;
+}
 try {
   for (const size of options.sizes) {
     const host = await Host.start(size);
@@ -66,6 +86,8 @@ try {
       `  host ${hostLabel(size)}: rss ${host.info.rssBeforeAllocMb.toFixed(0)} MB + ${host.info.allocatedMb} MB of Buffers -> rss ${host.info.rssAfterAllocMb.toFixed(0)} MB\n`,
     );
   }
+  skipped = skippedVariants(live);
+  for (const s of skipped) process.stderr.write(`${s.line}\n`);
   // acc[host][pattern][variant] = { timesMs, setupMs, wallTimeMs, blockMediansMs }
   const acc = live.map(() => Object.fromEntries(PATTERNS.map((p) => [p.name, Object.fromEntries(VARIANTS.map((v) => [v, { timesMs: [], setupMs: [], wallTimeMs: [], blockMediansMs: [] }]))])));
   for (let r = 0; r < options.rounds; r++) {
@@ -78,6 +100,7 @@ try {
       if (runs === 0) continue;
       for (const h of hostOrder) {
         for (const variant of variantOrder) {
+          if (!live[h].info.variants.includes(variant)) continue;
           const res = await live[h].runBlock({ variant, runs, warmup: options.warmup, gapMs: pattern.gapMs });
           const a = acc[h][pattern.name][variant];
           a.timesMs.push(...res.timesMs);
@@ -123,6 +146,10 @@ const meta = {
   durationS,
   loadavgAtStart: loadAtStart,
   loadavgAtEnd: loadavg(),
+  limits: LIMITS,
+  // enforced.cgroup of each host's startup limited run (null where nsbox+limits was skipped)
+  limitsCgroup: live.map((h) => h.info.limitsCgroup ?? null),
+  skipped: skipped.map(({ line, ...s }) => s),
 };
 const analysis = analyze(hosts);
 const text = formatReport({ meta, options, hosts, analysis });

@@ -1,4 +1,5 @@
-// The three things being timed: nsbox, bubblewrap and a plain child_process.spawn, all running /bin/true.
+// The things being timed, all running /bin/true: nsbox, nsbox with cgroup limits (when this user can have
+// cgroups), bubblewrap and a plain child_process.spawn.
 import { spawn } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
 
@@ -30,26 +31,46 @@ function spawnAndWaitExit(command, args, name) {
   });
 }
 
+/** The limits of the 'nsbox+limits' variant: each needs a cgroup (memory, pids, and cpuacct for cpuTime). */
+export const LIMITS = { memory: '256M', pids: 64, cpuTime: '10s' };
+
+function checkReport(name, report) {
+  if (report.status !== 'ok' || report.exitCode !== 0) {
+    throw new Error(`${name}: /bin/true gave status ${report.status} exit ${report.exitCode} ${report.error ?? ''} ${report.stderr ?? ''}`);
+  }
+  return report;
+}
+
 /**
  * Each variant is { name, run }: run() performs one complete run and resolves when it has ended.
- * nsbox's run() additionally returns the RunReport so setupMs / wallTimeMs can be collected.
+ * nsbox's run()s additionally return the RunReport so setupMs / wallTimeMs can be collected.
+ *
+ * 'nsbox+limits' is included only when a limited run works here. One limited run is tried now (which
+ * also does nsbox's one-time cgroup detection and, on cgroup v1, starts its zygote pool, before the
+ * host tops up its RSS): when it rejects with a SandboxError whose code is EUNSUPPORTED or whose
+ * message mentions cgroups, the variant is left out and `skipped` says why. Any other failure throws.
+ *
+ * Returns { variants, skipped: [{ variant, message }], limitsCgroup: enforced.cgroup of the probe run or null }.
  */
 export async function makeVariants() {
-  const { Sandbox } = await import('../dist/index.js');
+  const { Sandbox, SandboxError } = await import('../dist/index.js');
   const sandbox = new Sandbox();
+  const limited = new Sandbox({ limits: LIMITS });
   const bargs = bwrapArgs();
-  return [
-    {
-      name: 'nsbox',
-      async run() {
-        const report = await sandbox.run('/bin/true');
-        if (report.status !== 'ok' || report.exitCode !== 0) {
-          throw new Error(`nsbox: /bin/true gave status ${report.status} exit ${report.exitCode} ${report.error ?? ''} ${report.stderr ?? ''}`);
-        }
-        return report;
-      },
-    },
+  const variants = [
+    { name: 'nsbox', run: async () => checkReport('nsbox', await sandbox.run('/bin/true')) },
+    { name: 'nsbox+limits', run: async () => checkReport('nsbox+limits', await limited.run('/bin/true')) },
     { name: 'bubblewrap', run: () => spawnAndWaitExit('bwrap', bargs, 'bubblewrap') },
     { name: 'child_process', run: () => spawnAndWaitExit('/bin/true', [], 'child_process') },
   ];
+  const skipped = [];
+  let limitsCgroup = null;
+  try {
+    const report = await variants[1].run();
+    limitsCgroup = report.enforced?.cgroup ?? null;
+  } catch (err) {
+    if (!(err instanceof SandboxError && (err.code === 'EUNSUPPORTED' || /cgroup/i.test(err.message)))) throw err;
+    skipped.push({ variant: 'nsbox+limits', message: err.message });
+  }
+  return { variants: variants.filter((v) => !skipped.some((s) => s.variant === v.name)), skipped, limitsCgroup };
 }

@@ -1,7 +1,7 @@
 // One measuring host, forked by bench/spawn.mjs as
 //   node --max-old-space-size=4096 --expose-gc bench/worker.mjs <targetRssMb>
-// It loads nsbox, grows its RSS to about <targetRssMb> with touched 1 MiB Buffers (kept referenced),
-// reports 'ready', then runs the timed blocks the parent asks for over IPC, one at a time.
+// It loads nsbox (and tries one limited run, see makeVariants in variants.mjs), grows its RSS to about
+// <targetRssMb> with touched 1 MiB Buffers (kept referenced), reports 'ready' with the variants it can run, then runs the timed blocks the parent asks for over IPC, one at a time.
 // The parent interleaves the blocks of all hosts, so background noise lands on every host alike.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,8 @@ const MB = 1 << 20;
 const rssMb = () => process.memoryUsage().rss / MB;
 
 // Load everything first so the top-up accounts for nsbox's own footprint.
-const variants = new Map((await makeVariants()).map((v) => [v.name, v]));
+const made = await makeVariants();
+const variants = new Map(made.variants.map((v) => [v.name, v]));
 const rssBeforeAllocMb = rssMb();
 const held = [];
 const allocatedMb = Math.max(0, Math.round(targetRssMb - rssBeforeAllocMb));
@@ -47,4 +48,13 @@ process.on('message', async (msg) => {
     process.send({ type: 'error', id: msg.id, message: String(err?.stack ?? err) }, () => process.exit(1));
   }
 });
-process.send({ type: 'ready', targetRssMb, allocatedMb, rssBeforeAllocMb, rssAfterAllocMb: rssMb() });
+process.send({
+  type: 'ready',
+  targetRssMb,
+  allocatedMb,
+  rssBeforeAllocMb,
+  rssAfterAllocMb: rssMb(),
+  variants: [...variants.keys()],
+  skipped: made.skipped,
+  limitsCgroup: made.limitsCgroup,
+});

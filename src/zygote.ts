@@ -77,6 +77,21 @@ function discard(z: Zygote): void {
   reap();
 }
 
+/** At exit: kill, reap (a SIGKILLed zygote dies at once) and remove every parked slot, synchronously. */
+function endParkedZygotes(): void {
+  for (const z of pool.splice(0)) {
+    try {
+      pidfdSendSignal(z.pidfd, SIGKILL);
+      reapIfExited(z.pidfd, true);
+      closeFd(z.pidfd);
+      closeFd(z.socket);
+      z.slot.removeNow();
+    } catch {
+      // exiting anyway: the next nsbox process's sweep removes what is left
+    }
+  }
+}
+
 function refill(): void {
   try {
     while (pool.length < POOL_SIZE) pool.push(park());
@@ -93,7 +108,8 @@ export function takeZygote(): Zygote | null {
   if (broken || cgroupManager().version !== 1) return null;
   if (!started) {
     started = true;
-    process.once('exit', () => pool.forEach((z) => pidfdSendSignal(z.pidfd, SIGKILL)));
+    // Before the cgroup manager's own exit handler, which removes the parent these slots live in.
+    process.prependOnceListener('exit', endParkedZygotes);
     refill();
     return null;
   }

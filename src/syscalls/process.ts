@@ -72,10 +72,10 @@ export function pidfdSendSignal(pidfd: number, signal: number): boolean {
 
 export type ExitInfo = { exitCode: number; signal: null } | { exitCode: null; signal: number };
 
-/** Reap the process behind `pidfd` if it has ended; null while it runs. */
-export function reapIfExited(pidfd: number): ExitInfo | null {
+/** Reap the process behind `pidfd` if it has ended; null while it runs. `block` waits for it instead. */
+export function reapIfExited(pidfd: number, block = false): ExitInfo | null {
   const info = Buffer.alloc(128);
-  const rc = libc().waitid(P_PIDFD, pidfd, info, WEXITED | WNOHANG);
+  const rc = libc().waitid(P_PIDFD, pidfd, info, WEXITED | (block ? 0 : WNOHANG));
   if (rc < 0) throw new SyscallError('waitid', errno());
   if (info.readInt32LE(16) === 0) return null; // si_pid stays 0 while the child runs
   const code = info.readInt32LE(8);

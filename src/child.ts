@@ -200,6 +200,8 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
         break;
       case StatusKind.LIMIT:
         this.limitHit = record.value === LimitKind.CPU ? 'cpu' : 'wall';
+        // Without a PID namespace, PID 1 could only kill the payload: the cgroup takes the rest.
+        if (!this.ctx.enforced.namespaces.pid && this.ctx.cgroup) this.ctx.cgroup.kill();
         this.emit('limit', { kind: this.limitHit, value: (this.limitHit === 'cpu' ? this.ctx.limits.cpuTimeMs : this.ctx.limits.wallTimeMs) ?? 0 });
         break;
       case StatusKind.OOM:
@@ -299,7 +301,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       outputExceeded: this.outputExceeded,
       oomKills: stats?.oomKills ?? this.oomKillsSeen,
       pidsMaxHits: stats?.pidsMaxHits ?? 0,
-      cpuLimited: this.ctx.limits.cpuTimeMs !== undefined,
+      cpuRlimitFallback: this.ctx.limits.cpuTimeMs !== undefined && this.ctx.cgroup === null,
     };
     const verdict = decideVerdict(evidence);
     const rusageUserMs = exited ? Number(exited.utimeUs) / 1000 : 0;

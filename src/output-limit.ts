@@ -1,5 +1,6 @@
 // Counts stdout plus stderr against limits.output. The sockets feed PassThrough streams that
-// the caller reads; past the limit the sockets are destroyed, so the host never buffers more.
+// the caller reads; past the limit the run is killed and whatever still drains from the pipes is
+// dropped, so the host never buffers more than the limit.
 import { PassThrough, type Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 

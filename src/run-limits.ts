@@ -17,12 +17,14 @@ export interface PreparedLimits {
   downgrades: string[];
 }
 
-const CGROUP_LIMITS: ReadonlyArray<[keyof ResolvedLimits, string]> = [
+/** Limits that need the run's cgroup, and the controller each needs (null: any cgroup will do). */
+const CGROUP_LIMITS: ReadonlyArray<[keyof ResolvedLimits, string | null]> = [
   ['memoryBytes', 'memory'],
   ['pids', 'pids'],
   ['cpus', 'cpu'],
   ['cpuset', 'cpuset'],
-  ['cpuTimeMs', 'cpu'],
+  // CPU time is read from cpu.stat (always there on v2) or cpuacct.usage (v1): no controller to enable.
+  ['cpuTimeMs', null],
 ];
 
 function wantsCgroup(limits: ResolvedLimits): boolean {
@@ -43,13 +45,13 @@ export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
   const limits = policy.limits;
   if (!wantsCgroup(limits)) return { policy, cgroup: null, enforcedCgroup: false, downgrades: [] };
   const manager = cgroupManager();
-  const missing = CGROUP_LIMITS.filter(([key, controller]) => limits[key] !== undefined && !manager.controllers.has(controller))
+  const missing = CGROUP_LIMITS.filter(([key, controller]) => limits[key] !== undefined && controller !== null && !manager.controllers.has(controller))
     .map(([, controller]) => controller);
   const reason = manager.unavailable ?? (missing.length ? `the ${[...new Set(missing)].join(', ')} controller is not available to nsbox here` : null);
   if (reason) {
     if (!limits.bestEffort) {
       throw new UnsupportedError('create the run\'s cgroup', 'ENOTSUP', reason,
-        'Fix: give nsbox a delegated cgroup (see `nsbox doctor` and docs/limits.md), or set limits.bestEffort: true to fall back to rlimits');
+        'Give nsbox a delegated cgroup (see `nsbox doctor` and docs/limits.md), or set limits.bestEffort: true to fall back to rlimits');
     }
     return fallBack(policy, reason);
   }
@@ -107,5 +109,6 @@ function fallBack(policy: ResolvedPolicy, reason: string): PreparedLimits {
   }
   if (limits.cpus !== undefined) downgrades.push(`cpus: not enforced (${reason})`);
   if (limits.cpuset !== undefined) downgrades.push(`cpuset: not enforced (${reason})`);
+  if (limits.swapBytes !== undefined) downgrades.push(`swap: not limited (${reason})`);
   return { policy: { ...policy, rlimits }, cgroup: null, enforcedCgroup: false, downgrades };
 }

@@ -18,8 +18,8 @@ export interface Evidence {
   oomKills: number;
   /** pids.events max of the run's cgroup: forks refused at the limit. */
   pidsMaxHits: number;
-  /** A CPU-time limit was asked for (an RLIMIT_CPU fallback ends with SIGXCPU). */
-  cpuLimited: boolean;
+  /** The CPU-time limit fell back to RLIMIT_CPU (bestEffort without cgroups): it ends with SIGXCPU, or SIGKILL at the hard limit. */
+  cpuRlimitFallback: boolean;
 }
 
 export interface Verdict {
@@ -32,7 +32,8 @@ export function decideVerdict(e: Evidence): Verdict {
   // An OOM kill is never a plain signal, whichever process it hit.
   if (e.oomKills > 0) return { status: 'memory-limit', limitExceeded: 'memory' };
   if (e.outputExceeded) return { status: 'output-limit', limitExceeded: 'output' };
-  if (e.cpuLimited && e.signalNumber === constants.signals.SIGXCPU) return { status: 'time-limit', limitExceeded: 'cpu' };
+  const cpuRlimitSignal = e.signalNumber === constants.signals.SIGXCPU || (e.signalNumber === constants.signals.SIGKILL && !e.killedByHost);
+  if (e.cpuRlimitFallback && cpuRlimitSignal) return { status: 'time-limit', limitExceeded: 'cpu' };
   if (e.signalNumber !== null && e.killedByHost) return { status: 'signaled', limitExceeded: null };
   const failed = e.signalNumber !== null || (e.exitCode !== null && e.exitCode !== 0);
   if (failed && e.pidsMaxHits > 0) return { status: 'pids-limit', limitExceeded: 'pids' };

@@ -29,8 +29,9 @@ function applyLimits(dirs: ReadonlyMap<string, string>, limits: CgroupLimits): v
     throw new CgroupError('limit swap through', join(memory, 'memory.memsw.limit_in_bytes'), 'EINVAL',
       'cgroup v1 limits memory and swap together: set memoryBytes too');
   }
-  // +1: the sandbox's PID 1 (the init) lives in this cgroup too, so `pids` stays what the payload gets.
-  if (limits.pids !== undefined) writeValue(join(dirs.get('pids')!, 'pids.max'), limits.pids + 1);
+  // +2: the sandbox's PID 1 lives in this cgroup, and on v1 so does the first stage (or zygote) that
+  // cloned it until the host reaps it, so `pids` stays what the payload gets.
+  if (limits.pids !== undefined) writeValue(join(dirs.get('pids')!, 'pids.max'), limits.pids + 2);
   if (limits.cpus !== undefined) {
     const cpu = dirs.get('cpu')!;
     writeValue(join(cpu, 'cpu.cfs_period_us'), CPU_PERIOD_US);

@@ -2,8 +2,9 @@
  * CPU-time and wall-time limits, and OOM notifications, handled by the sandbox's PID 1.
  *
  * The CPU check re-arms a timer for the remaining budget divided by the CPUs the run could use
- * at once, so checks come closer together as the budget runs out and the overshoot stays at
- * about a millisecond, without polling at a fixed rate.
+ * at once, so checks come closer together as the budget runs out, without polling at a fixed
+ * rate. The overshoot is about the 1 ms check floor plus one scheduler tick per busy CPU (the
+ * kernel's CPU counter of a running task advances at ticks).
  */
 #include "enforce.h"
 
@@ -106,6 +107,13 @@ void enforce_start(struct enforcer *e, const struct plan *plan, pid_t payload, u
 	}
 }
 
+/* CPU used since exec; a failed read gives 0 rather than wrapping into a false limit hit. */
+static uint64_t cpu_used(const struct enforcer *e)
+{
+	uint64_t now = enforce_cpu_ns(e->plan);
+	return now > e->cpu_at_exec_ns ? now - e->cpu_at_exec_ns : 0;
+}
+
 /* Check the limits now; returns the absolute time of the next check, or 0 for none. */
 static uint64_t check_limits(struct enforcer *e)
 {
@@ -116,13 +124,13 @@ static uint64_t check_limits(struct enforcer *e)
 	if (plan->wall_limit_ns) {
 		uint64_t deadline = e->exec_ns + plan->wall_limit_ns;
 		if (now >= deadline) {
-			hit_limit(e, LIMIT_WALL, enforce_cpu_ns(plan) - e->cpu_at_exec_ns);
+			hit_limit(e, LIMIT_WALL, cpu_used(e));
 			return 0;
 		}
 		next = deadline;
 	}
 	if (plan->cpu_limit_ns) {
-		uint64_t used = enforce_cpu_ns(plan) - e->cpu_at_exec_ns;
+		uint64_t used = cpu_used(e);
 		if (used >= plan->cpu_limit_ns) {
 			hit_limit(e, LIMIT_CPU, used);
 			return 0;

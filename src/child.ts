@@ -11,7 +11,8 @@ import { limitOutput } from './output-limit.js';
 import { LimitKind, StatusKind } from './plan/protocol.js';
 import type { ResolvedLimits } from './policy/types.js';
 import { sweepNow, watchExit } from './reaper.js';
-import type { Enforced, LimitKind as LimitName, RunReport } from './report.js';
+import type { Enforced, LimitKind as LimitName, RunReport, Violation } from './report.js';
+import { syscallName } from './seccomp/index.js';
 import { type FailureContext, setupFailure } from './setup-failure.js';
 import { readStatus, type StatusRecord } from './status-stream.js';
 import { type ExitInfo, pidfdOpen, pidfdSendSignal } from './syscalls/process.js';
@@ -45,6 +46,8 @@ export type SandboxChildEvents = {
   stats: (sample: StatsSample) => void;
   /** A protection asked for as best-effort was weakened or skipped on this host. */
   downgrade: (message: string) => void;
+  /** A process of the run made a syscall the seccomp filter forbids; the run is being ended. */
+  violation: (violation: Violation) => void;
 };
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
@@ -98,6 +101,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
   private failure: StatusRecord | undefined;
   private exited: StatusRecord | undefined;
   private limitHit: 'cpu' | 'wall' | undefined;
+  private violation: Violation | undefined;
   private outputExceeded = false;
   private oomKillsSeen = 0;
   private firstStageExit: ExitInfo | undefined;
@@ -207,6 +211,10 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       case StatusKind.OOM:
         this.noteOomKills(record.value);
         break;
+      case StatusKind.VIOLATION:
+        this.violation = { syscall: syscallName(record.value) ?? null, nr: record.value, arch: record.detail };
+        this.emit('violation', this.violation);
+        break;
     }
   }
 
@@ -302,6 +310,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       oomKills: stats?.oomKills ?? this.oomKillsSeen,
       pidsMaxHits: stats?.pidsMaxHits ?? 0,
       cpuRlimitFallback: this.ctx.limits.cpuTimeMs !== undefined && this.ctx.cgroup === null,
+      violation: this.violation !== undefined,
     };
     const verdict = decideVerdict(evidence);
     const rusageUserMs = exited ? Number(exited.utimeUs) / 1000 : 0;
@@ -326,6 +335,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       pidsLimitHit: evidence.pidsMaxHits > 0,
       limit: verdict.status === 'time-limit' ? (this.limitHit ?? 'cpu') : null,
       limitExceeded: verdict.limitExceeded,
+      violation: verdict.status === 'syscall-violation' ? (this.violation ?? { syscall: null, nr: null, arch: null }) : null,
       setupMs: this.execNs ? nsToMs(this.execNs - this.ctx.startNs) : 0,
       killed: this.killed,
       enforced: this.ctx.enforced,

@@ -2,7 +2,9 @@ export { Sandbox, type SpawnOptions, type RunOptions } from './sandbox.js';
 export { probeHost, type HostReport, type ProbeItem } from './probe/index.js';
 export { SandboxChild, type SandboxChildEvents, type LimitEvent, type StatsSample } from './child.js';
 export { SandboxError, PolicyError, SetupError, CommandError, UnsupportedError } from './errors.js';
-export type { RunReport, RunResult, RunStatus, Enforced, EnforcedCgroup, LimitKind } from './report.js';
+export type { RunReport, RunResult, RunStatus, Enforced, EnforcedCgroup, LimitKind, Violation } from './report.js';
+export type { SeccompSetting, SeccompRule, SeccompAction, SeccompPolicy, ArgCondition } from './seccomp/index.js';
+export type { LandlockSetting, LandlockPathRule, FsAccess } from './landlock/index.js';
 export type { StdioOption } from './launch.js';
 export type {
   Policy,

@@ -9,7 +9,17 @@ export type RunStatus =
   | 'memory-limit'
   | 'output-limit'
   | 'pids-limit'
+  | 'syscall-violation'
   | 'internal-error';
+
+/** A syscall the seccomp filter refused with kill (or trap): which one, when known. */
+export interface Violation {
+  /** Name on the native architecture ('mount', 'bpf'), or null when only the SIGSYS is known. */
+  syscall: string | null;
+  nr: number | null;
+  /** Audit architecture of the call (foreign or x32 calls are violations too). */
+  arch: number | null;
+}
 
 /** A limit that can end a run. */
 export type LimitKind = 'cpu' | 'wall' | 'memory' | 'output' | 'pids';
@@ -39,8 +49,10 @@ export interface Enforced {
   readOnlyRoot: boolean;
   network: NetworkMode;
   rlimits: Record<string, { soft: string; hard: string }>;
-  seccomp: false;
-  landlock: false;
+  /** The seccomp filter in force ('default', 'judge', 'custom'), or false. */
+  seccomp: string | false;
+  /** The Landlock ruleset in force: ABI used and the number of rules, or false. */
+  landlock: { abi: number; paths: number; ports: number; scoped: boolean } | false;
   /** The run's cgroup and its limits, or false when it ran without one. */
   cgroup: EnforcedCgroup | false;
   /** Limits PID 1 and the host enforce (ms and bytes), null where unset. */
@@ -82,6 +94,8 @@ export interface RunReport {
   limit: 'cpu' | 'wall' | null;
   /** The limit that ended the run, or null when none did. */
   limitExceeded: LimitKind | null;
+  /** For syscall-violation: the refused syscall. */
+  violation: Violation | null;
   /** From spawn() to the payload's execve: the cost of building the sandbox. */
   setupMs: number;
   /** The host killed the run (kill(), AbortSignal, maxBuffer). */

@@ -148,7 +148,7 @@ export class Sandbox {
         limits: limits.policy.limits,
         cgroup,
         statsIntervalMs: options.statsInterval,
-        downgrades: limits.downgrades,
+        downgrades: compiled.enforced.downgrades,
       });
     } catch (error) {
       if (limits.zygote) releaseZygote(limits.zygote);

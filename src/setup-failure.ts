@@ -37,6 +37,7 @@ const STEP_WORDS: Record<number, string> = {
   [Step.DUMPABLE]: 'make the init non-dumpable',
   [Step.SIGNALS]: 'set up signal handling',
   [Step.CGROUP]: 'join the run\'s cgroup',
+  [Step.SECCOMP]: 'install the seccomp filter',
   [Step.CLEAR_GROUPS]: 'drop the root host\'s supplementary groups (needs CAP_SETGID)',
 };
 
@@ -111,6 +112,9 @@ export function setupFailure(record: StatusRecord, ctx: FailureContext): SetupEr
   if (record.step === Step.MOUNT) {
     const explanation = MOUNT_EXPLANATIONS[record.detail]?.[errno] ?? 'the mount step failed';
     return new SetupError(ctx.describe(record.op), errno, explanation);
+  }
+  if (record.step === Step.LANDLOCK) {
+    return new SetupError(ctx.describe(record.op), errno, errno === 'ENOENT' ? 'the path does not exist inside the sandbox' : 'the kernel refused the Landlock ruleset or rule');
   }
   if (record.step === Step.RLIMIT) {
     return new SetupError(ctx.describe(record.op), errno, errno === 'EPERM' ? 'the value is above the host hard limit' : 'setrlimit failed');

@@ -18,6 +18,8 @@ export interface Evidence {
   oomKills: number;
   /** pids.events max of the run's cgroup: forks refused at the limit. */
   pidsMaxHits: number;
+  /** PID 1 saw a syscall the seccomp filter refuses with kill (ST_VIOLATION record). */
+  violation: boolean;
   /** The CPU-time limit fell back to RLIMIT_CPU (bestEffort without cgroups): it ends with SIGXCPU, or SIGKILL at the hard limit. */
   cpuRlimitFallback: boolean;
 }
@@ -28,6 +30,8 @@ export interface Verdict {
 }
 
 export function decideVerdict(e: Evidence): Verdict {
+  // A refused syscall ends the run at once; SIGSYS alone is the same without the syscall's name (trap).
+  if (e.violation || (e.signalNumber === constants.signals.SIGSYS && !e.killedByHost)) return { status: 'syscall-violation', limitExceeded: null };
   if (e.limitHit) return { status: 'time-limit', limitExceeded: e.limitHit };
   // An OOM kill is never a plain signal, whichever process it hit.
   if (e.oomKills > 0) return { status: 'memory-limit', limitExceeded: 'memory' };

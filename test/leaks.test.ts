@@ -9,8 +9,10 @@ const MiB = 1024 * 1024;
 describe('leaks', () => {
   it(`${RUNS} sequential runs of /bin/true leave the host as they found it`, async () => {
     const sandbox = new Sandbox({});
-    // Warm up: koffi bindings, the init memfd (one descriptor, kept for the process), JIT.
-    for (let i = 0; i < 20; i++) expect((await sandbox.run('/bin/true')).status).toBe('ok');
+    // Warm up: koffi bindings, the init memfd (one descriptor, kept for the process), JIT, and the
+    // allocator, whose RSS grows for the first few hundred runs before it levels off (seen with and
+    // without seccomp and Landlock; the JS heap stays flat throughout).
+    for (let i = 0; i < 300; i++) expect((await sandbox.run('/bin/true')).status).toBe('ok');
     await new Promise((resolve) => setImmediate(resolve));
 
     const before = { fds: openFds(), zombies: zombieChildren(), mounts: hostMountCount(), rss: rssBytes() };
@@ -31,7 +33,7 @@ describe('leaks', () => {
     expect(after.mounts).toBe(before.mounts);
     expect((after.rss - before.rss) / MiB).toBeLessThan(30);
     expect(Date.now() - start).toBeLessThan(20_000);
-  }, 60_000);
+  }, 90_000);
 
   it('runs that fail during setup leak nothing either', async () => {
     const sandbox = new Sandbox({});

@@ -655,7 +655,7 @@ describe('resolvePolicy on random policies', () => {
       }
       expect(badFields, `${context} was accepted`).toEqual([]);
       expect(Object.keys(result).sort(), context).toEqual(
-        ['capabilities', 'cwd', 'env', 'gid', 'hostGid', 'hostUid', 'hostname', 'inheritEnv', 'limits', 'mounts', 'namespaces', 'network', 'rlimits', 'rootSize', 'uid'],
+        ['capabilities', 'cwd', 'env', 'gid', 'hostGid', 'hostUid', 'hostname', 'inheritEnv', 'landlock', 'limits', 'mounts', 'namespaces', 'network', 'rlimits', 'rootSize', 'seccomp', 'uid'],
       );
       for (const mount of result.mounts) expect(targetOf(mount).startsWith('/'), context).toBe(true);
       accepted++;

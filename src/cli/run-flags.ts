@@ -1,5 +1,8 @@
 // `nsbox run` flags, turned into a Policy plus what the CLI itself does (report file, JSON).
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { FsAccess } from '../landlock/index.js';
+import type { SeccompSetting } from '../seccomp/index.js';
 import type { Limits, MountSpec, NetworkMode, Policy, ProfileName } from '../policy/types.js';
 import { type FlagSpec, flagValue, hasFlag, parseFlags, UsageError } from './flags.js';
 
@@ -21,6 +24,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'wall-time', value: 'DURATION', help: 'time from exec before the run is killed, e.g. 5s' },
   { name: 'output', value: 'SIZE', help: 'bytes of stdout+stderr accepted (the output is piped through nsbox)' },
   { name: 'best-effort', help: 'without usable cgroups, fall back to rlimits instead of failing' },
+  { name: 'seccomp', value: 'PRESET|FILE', help: "seccomp filter: 'default', 'judge', 'none', or a JSON file with { defaultAction, rules } (docs/seccomp.md)" },
+  { name: 'landlock-read', value: 'PATH', repeatable: true, help: 'Landlock: allow reading PATH inside (on top of the rules derived from the mounts)' },
+  { name: 'landlock-write', value: 'PATH', repeatable: true, help: 'Landlock: allow reading and writing PATH inside' },
   { name: 'report-file', value: 'PATH', help: 'write the run report as JSON to PATH' },
   { name: 'json', help: 'print the run report as JSON to stderr at the end' },
   { name: 'help', short: 'h', help: 'show this help' },
@@ -87,6 +93,12 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
   if (gid !== undefined) policy.gid = readId('gid', gid);
   const limits = readLimitFlags(parsed);
   if (limits) policy.limits = limits;
+  const seccomp = flagValue(parsed, 'seccomp');
+  if (seccomp !== undefined) policy.seccomp = readSeccompFlag(seccomp);
+  const landlockPaths = parsed.flags
+    .filter((f) => f.name === 'landlock-read' || f.name === 'landlock-write')
+    .map((f) => ({ path: f.value ?? '', access: (f.name === 'landlock-write' ? ['read', 'write', 'make-file', 'make-dir', 'remove', 'truncate'] : ['read']) as FsAccess[] }));
+  if (landlockPaths.length) policy.landlock = { mode: 'required', fromMounts: true, paths: landlockPaths };
   return {
     help,
     policy,
@@ -96,6 +108,22 @@ export function parseRunArgs(argv: readonly string[]): RunRequest {
     json: hasFlag(parsed, 'json'),
     origins,
   };
+}
+
+/** A preset name, or a JSON file holding a custom filter. */
+function readSeccompFlag(value: string): SeccompSetting {
+  if (value === 'default' || value === 'judge' || value === 'none') return value;
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--seccomp ${value}`, `cannot read the file (${(error as NodeJS.ErrnoException).code})`, "write --seccomp default|judge|none or the path of a JSON file");
+  }
+  try {
+    return JSON.parse(text) as SeccompSetting;
+  } catch {
+    throw new UsageError(`--seccomp ${value}`, 'is not valid JSON', 'write { "defaultAction": "allow", "rules": [{ "syscall": "mount", "action": { "errno": "EPERM" } }] }');
+  }
 }
 
 /** Limit flags pass their text through: the policy validator parses sizes and durations and names the flag in errors. */

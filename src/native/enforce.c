@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -94,6 +95,7 @@ void enforce_start(struct enforcer *e, const struct plan *plan, pid_t payload, u
 	e->exec_ns = exec_ns;
 	e->cpu_at_exec_ns = cpu_at_exec_ns;
 	e->timer_fd = -1;
+	e->listener = -1;
 	if (plan->cpu_limit_ns || plan->wall_limit_ns) {
 		e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (e->timer_fd < 0)
@@ -119,7 +121,7 @@ static uint64_t check_limits(struct enforcer *e)
 {
 	const struct plan *plan = e->plan;
 	uint64_t now = monotonic_ns(), next = 0;
-	if (e->limit_hit)
+	if (e->limit_hit) /* a limit or a syscall violation has ended the run already */
 		return 0;
 	if (plan->wall_limit_ns) {
 		uint64_t deadline = e->exec_ns + plan->wall_limit_ns;
@@ -171,11 +173,39 @@ static void check_oom(struct enforcer *e)
 	}
 }
 
+/* SECCOMP_IOCTL_NOTIF_RECV: _IOWR('!', 0, struct seccomp_notif), which is 80 bytes. */
+#define NOTIF_RECV 0xc0502100ul
+#define NOTIF_SIZE 80
+
+/* A process of the run made a syscall the filter forbids: name it, then end the run. */
+static void check_violation(struct enforcer *e)
+{
+	uint8_t notif[NOTIF_SIZE];
+	memset(notif, 0, sizeof(notif));
+	if (ioctl(e->listener, NOTIF_RECV, notif) < 0)
+		return;
+	int32_t nr;
+	uint32_t arch;
+	memcpy(&nr, notif + 16, sizeof(nr));
+	memcpy(&arch, notif + 20, sizeof(arch));
+	if (e->limit_hit)
+		return;
+	e->limit_hit = -1;
+	struct nsbox_status r;
+	memset(&r, 0, sizeof(r));
+	r.kind = ST_VIOLATION;
+	r.value = nr;
+	r.detail = arch;
+	r.t_ns = monotonic_ns();
+	status_send(&r);
+	kill_run(e);
+}
+
 void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
 {
-	struct pollfd fds[2];
+	struct pollfd fds[3];
 	nfds_t n = 0;
-	int timer_slot = -1, oom_slot = -1;
+	int timer_slot = -1, oom_slot = -1, listener_slot = -1;
 	uint64_t next = e->timer_fd >= 0 ? check_limits(e) : 0;
 	if (next) {
 		arm_timer(e->timer_fd, next);
@@ -187,8 +217,18 @@ void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
 		short events = e->plan->oom_kind == OOM_WATCH_EVENTFD ? POLLIN : POLLPRI;
 		fds[n++] = (struct pollfd){ .fd = e->plan->oom_fd, .events = events };
 	}
+	if (e->listener >= 0) {
+		listener_slot = (int)n;
+		fds[n++] = (struct pollfd){ .fd = e->listener, .events = POLLIN };
+	}
 	if (ppoll(fds, n, NULL, wait_mask) < 0)
 		return; /* EINTR: SIGCHLD or a forwarded signal; the caller reaps and calls again */
+	if (listener_slot >= 0 && (fds[listener_slot].revents & POLLIN))
+		check_violation(e);
+	else if (listener_slot >= 0 && fds[listener_slot].revents) {
+		close(e->listener); /* every filtered process is gone */
+		e->listener = -1;
+	}
 	if (oom_slot >= 0 && fds[oom_slot].revents)
 		check_oom(e);
 	if (timer_slot >= 0 && (fds[timer_slot].revents & POLLIN)) {

@@ -14,6 +14,7 @@ struct enforcer {
 	uint64_t cpu_at_exec_ns;
 	uint64_t oom_kills;
 	int timer_fd;
+	int listener;  /* seccomp notification listener, or -1 */
 	int limit_hit; /* LIMIT_* once one has ended the run */
 };
 

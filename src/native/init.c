@@ -24,10 +24,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "enforce.h"
 #include "identity.h"
 #include "mounts.h"
@@ -203,7 +205,8 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 	if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &chld, &wait_mask) < 0)
 		fail(STEP_SIGNALS, -1, 0, errno);
 	sigdelset(&wait_mask, SIGCHLD);
-	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
+	/* A socket, not a pipe: the seccomp listener handshake goes both ways (src/native/confine.c). */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, exec_pipe) < 0)
 		fail(STEP_FORK, -1, 0, errno);
 	block_forwarded(SIG_BLOCK);
 	pid_t pid = fork();
@@ -211,7 +214,7 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 		fail(STEP_FORK, -1, 0, errno);
 	if (pid == 0) {
 		close(exec_pipe[0]);
-		payload_run(plan, exec_pipe[1]);
+		payload_run((struct plan *)plan, exec_pipe[1]);
 	}
 	payload_pid = pid;
 	if (pending_signal)
@@ -219,6 +222,7 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 	block_forwarded(SIG_UNBLOCK);
 	close(exec_pipe[1]);
 
+	int listener = confine_take_listener(plan, exec_pipe[0], pid);
 	uint64_t exec_ns = 0;
 	struct nsbox_status failure;
 	enum exec_outcome outcome = await_exec(exec_pipe[0], &exec_ns, &failure);
@@ -231,6 +235,7 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 
 	struct enforcer enforcer;
 	enforce_start(&enforcer, plan, pid, outcome == EXEC_STARTED ? exec_ns : monotonic_ns(), cpu_at_exec);
+	enforcer.listener = listener;
 	int status = 0;
 	while (!reap(pid, &status))
 		enforce_wait(&enforcer, &wait_mask);

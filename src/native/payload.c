@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "identity.h"
 #include "status.h"
 #include "sys.h"
@@ -115,7 +116,7 @@ __attribute__((noreturn)) static void exec_command(const struct plan *plan)
 	report_and_exit(STEP_EXEC, -1, saw_eacces ? EACCES : ENOENT);
 }
 
-void payload_run(const struct plan *plan, int pipe_fd)
+void payload_run(struct plan *plan, int pipe_fd)
 {
 	exec_pipe = pipe_fd;
 	reset_signals();
@@ -128,6 +129,9 @@ void payload_run(const struct plan *plan, int pipe_fd)
 	identity_drop(plan, report_and_exit);
 	if (plan->cwd && chdir(plan->cwd) < 0)
 		report_and_exit(STEP_CWD, -1, errno);
+	confine_landlock(plan, report_and_exit);
+	/* Last: from here on only what the filter allows; the payload's program needs execve anyway. */
+	confine_seccomp(plan, exec_pipe, report_and_exit);
 	uint64_t t = monotonic_ns();
 	while (write(exec_pipe, &t, sizeof(t)) < 0 && errno == EINTR) {
 	}

@@ -4,6 +4,6 @@
 #include "plan.h"
 
 /* Narrow this process to the plan and execute the command; never returns. */
-__attribute__((noreturn)) void payload_run(const struct plan *plan, int exec_pipe);
+__attribute__((noreturn)) void payload_run(struct plan *plan, int exec_pipe);
 
 #endif

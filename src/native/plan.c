@@ -142,7 +142,7 @@ static int is_fs_op(uint16_t op)
 
 /* First pass: check the framing and count what needs arrays. */
 static int count_records(struct cursor c, uint32_t n_records, unsigned *n_fs, unsigned *n_args, unsigned *n_env,
-			 int *bad)
+			 unsigned *n_landlock, int *bad)
 {
 	for (uint32_t i = 0; i < n_records; i++) {
 		uint16_t op, flags;
@@ -153,6 +153,7 @@ static int count_records(struct cursor c, uint32_t n_records, unsigned *n_fs, un
 		*n_fs += is_fs_op(op);
 		*n_args += op == OP_ARG;
 		*n_env += op == OP_ENV;
+		*n_landlock += op == OP_LANDLOCK_PATH;
 		c.p += len;
 		c.left -= len;
 	}
@@ -259,6 +260,40 @@ static int parse_record(struct plan *plan, uint16_t op, uint16_t flags, struct c
 		    (plan->oom_kind != OOM_WATCH_MEMORY_EVENTS && plan->oom_kind != OOM_WATCH_EVENTFD))
 			return -1;
 		return 0;
+	case OP_SECCOMP: {
+		const uint8_t *prog;
+		size_t len = c->left;
+		if (len == 0 || len % 8 || len / 8 > 4096 || plan->seccomp_prog || take_bytes(c, len, &prog))
+			return -1;
+		plan->seccomp_prog = (uint8_t *)prog;
+		plan->seccomp_len = (uint32_t)(len / 8);
+		plan->seccomp_flags = flags;
+		return 0;
+	}
+	case OP_LANDLOCK:
+		if (plan->has_landlock || take_u64(c, &plan->landlock_fs) || take_u64(c, &plan->landlock_net) ||
+		    take_u64(c, &plan->landlock_scoped))
+			return -1;
+		plan->has_landlock = 1;
+		plan->landlock_index = index;
+		return 0;
+	case OP_LANDLOCK_PATH: {
+		struct landlock_path *p = &plan->landlock_paths[plan->n_landlock_paths];
+		if (take_u64(c, &p->allowed) || take_str(c, &p->path) || !absolute(p->path))
+			return -1;
+		p->flags = flags;
+		p->index = index;
+		plan->n_landlock_paths++;
+		return 0;
+	}
+	case OP_LANDLOCK_PORT: {
+		struct landlock_port *p = &plan->landlock_ports[plan->n_landlock_ports];
+		if (plan->n_landlock_ports >= sizeof(plan->landlock_ports) / sizeof(plan->landlock_ports[0]) ||
+		    take_u64(c, &p->allowed) || take_u64(c, &p->port) || p->port > 65535)
+			return -1;
+		plan->n_landlock_ports++;
+		return 0;
+	}
 	case OP_LIMIT: {
 		uint64_t ns;
 		if (take_u32(c, &a) || take_u64(c, &ns) || ns == 0)
@@ -288,7 +323,7 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **w
 {
 	struct cursor c = { buf, len };
 	uint32_t magic, version, n_records;
-	unsigned n_fs = 0, n_args = 0, n_env = 0;
+	unsigned n_fs = 0, n_args = 0, n_env = 0, n_landlock = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->cgroup_into_fd = plan->cpu_usage_fd = plan->oom_fd = -1;
@@ -301,14 +336,15 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **w
 		*why = "not an nsbox plan of this version";
 		return -1;
 	}
-	if (n_records > NSBOX_PLAN_MAX_RECORDS || count_records(c, n_records, &n_fs, &n_args, &n_env, bad_record)) {
+	if (n_records > NSBOX_PLAN_MAX_RECORDS || count_records(c, n_records, &n_fs, &n_args, &n_env, &n_landlock, bad_record)) {
 		*why = "record framing is broken";
 		return -1;
 	}
 	plan->fs_ops = calloc(n_fs + 1, sizeof(*plan->fs_ops));
 	plan->argv = calloc(n_args + 1, sizeof(char *));
 	plan->envp = calloc(n_env + 1, sizeof(char *));
-	if (!plan->fs_ops || !plan->argv || !plan->envp) {
+	plan->landlock_paths = calloc(n_landlock + 1, sizeof(*plan->landlock_paths));
+	if (!plan->fs_ops || !plan->argv || !plan->envp || !plan->landlock_paths) {
 		*why = "out of memory";
 		plan_free(plan);
 		return -1;
@@ -342,6 +378,11 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **w
 		plan_free(plan);
 		return -1;
 	}
+	if ((plan->n_landlock_paths || plan->n_landlock_ports) && !plan->has_landlock) {
+		*why = "Landlock rules need a ruleset record";
+		plan_free(plan);
+		return -1;
+	}
 	if (plan->cpu_limit_ns && plan->cpu_usage_fd < 0) {
 		*why = "a CPU time limit needs the run's CPU usage";
 		plan_free(plan);
@@ -360,6 +401,8 @@ void plan_free(struct plan *plan)
 	free(plan->fs_ops);
 	free(plan->argv);
 	free(plan->envp);
+	free(plan->landlock_paths);
+	plan->landlock_paths = NULL;
 	plan->fs_ops = NULL;
 	plan->argv = plan->envp = NULL;
 }

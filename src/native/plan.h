@@ -78,6 +78,22 @@ struct plan {
 	uint32_t oom_kind;
 	uint64_t cpu_limit_ns, wall_limit_ns; /* 0: none */
 	unsigned highest_fd; /* largest descriptor the plan names */
+	uint8_t *seccomp_prog; /* points into the plan buffer (the payload may rewrite its own copy) */
+	uint32_t seccomp_len;  /* instructions */
+	uint32_t seccomp_flags;
+	int has_landlock, landlock_index;
+	uint64_t landlock_fs, landlock_net, landlock_scoped;
+	struct landlock_path {
+		int index;
+		uint32_t flags;
+		uint64_t allowed;
+		const char *path;
+	} *landlock_paths;
+	unsigned n_landlock_paths;
+	struct landlock_port {
+		uint64_t allowed, port;
+	} landlock_ports[64];
+	unsigned n_landlock_ports;
 };
 
 /*

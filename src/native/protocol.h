@@ -58,6 +58,10 @@ enum nsbox_op {
 	OP_CPU_USAGE = 27,    /* u32 fd, u32 format (CPU_FORMAT_*): the run's CPU time, re-read with pread */
 	OP_OOM_WATCH = 28,    /* u32 fd, u32 kind (OOM_WATCH_*): where PID 1 learns of OOM kills */
 	OP_LIMIT = 29,        /* u32 kind (LIMIT_*), u64 nanoseconds: enforced by PID 1 */
+	OP_SECCOMP = 30,      /* bytes: a classic BPF program (struct sock_filter[]); flag SECCOMP_NOTIFY_KILLS */
+	OP_LANDLOCK = 31,     /* u64 handled fs rights, u64 handled net rights, u64 scopes: the ruleset */
+	OP_LANDLOCK_PATH = 32, /* u64 allowed fs rights, str path inside; flag LANDLOCK_OPTIONAL */
+	OP_LANDLOCK_PORT = 33, /* u64 allowed net rights, u64 TCP port */
 	OP__COUNT
 };
 
@@ -73,6 +77,11 @@ enum nsbox_op {
 #define LIMIT_CPU 1                /* CPU time of the whole run (needs OP_CPU_USAGE) */
 #define LIMIT_WALL 2               /* time from the payload's execve */
 
+/* flags on OP_SECCOMP: report kills to PID 1 (seccomp user notification) so the run names the syscall */
+#define SECCOMP_NOTIFY_KILLS 0x1u
+/* flags on OP_LANDLOCK_PATH: skip a path that does not exist */
+#define LANDLOCK_OPTIONAL 0x1u
+
 /* flags on OP_ROOTFS */
 #define ROOT_READONLY 0x1u
 
@@ -86,6 +95,7 @@ enum nsbox_status_kind {
 	ST_EXITED = 4,  /* value: wait status; t_ns: exit time; utime/stime/maxrss of the whole reaped tree */
 	ST_LIMIT = 5,   /* value: LIMIT_* that PID 1 enforced; t_ns: when; reserved: CPU ns used since exec */
 	ST_OOM = 6,     /* value: OOM kills seen in the run's cgroup so far; t_ns: when PID 1 saw it */
+	ST_VIOLATION = 7, /* value: syscall number the filter refused with kill; detail: its audit arch; t_ns: when */
 };
 /* ST_EXECED carries in `reserved` the run's CPU ns at exec (0 without OP_CPU_USAGE), the baseline for LIMIT_CPU. */
 
@@ -119,6 +129,8 @@ enum nsbox_step {
 	STEP_SIGNALS = 26,
 	STEP_CGROUP = 27,      /* joining the run's cgroup */
 	STEP_CLEAR_GROUPS = 28, /* dropping a root host's supplementary groups */
+	STEP_LANDLOCK = 29,    /* op = the ruleset or path record */
+	STEP_SECCOMP = 30,
 };
 
 /* detail for STEP_MOUNT */

@@ -3,7 +3,9 @@
 import { capabilityMask } from '../policy/capabilities.js';
 import type { MountSpec, NamespaceName, ResolvedPolicy } from '../policy/types.js';
 import type { Enforced } from '../report.js';
-import { CloneFlag, CpuFormat, LimitKind, MountFlag, OomWatch, Op, ROOT_READONLY, Rlimit } from './protocol.js';
+import { landlockPlan, type LandlockPlan } from '../landlock/index.js';
+import { compileSeccomp, type ResolvedSeccomp } from '../seccomp/index.js';
+import { CloneFlag, CpuFormat, LANDLOCK_OPTIONAL, LimitKind, MountFlag, OomWatch, Op, ROOT_READONLY, Rlimit, SECCOMP_NOTIFY_KILLS } from './protocol.js';
 import { PlanWriter } from './writer.js';
 
 export interface HostIdentity {
@@ -99,6 +101,11 @@ export function compilePlan(
   plan.add(Op.CWD, 0, [{ str: policy.cwd }], `chdir ${policy.cwd}`);
   for (const fd of extraFds) plan.add(Op.FD, 0, [{ u32: fd.from }, { u32: fd.to }], `pass fd ${fd.to}`);
   if (cgroup) addCgroup(plan, cgroup);
+  const landlock = policy.landlock ? landlockPlan(policy.landlock, ns.mount ? policy.mounts : []) : null;
+  if (landlock && landlock.abi > 0) addLandlock(plan, landlock);
+  if (policy.seccomp) {
+    plan.add(Op.SECCOMP, SECCOMP_NOTIFY_KILLS, [{ bytes: filterFor(policy.seccomp) }], `install the seccomp filter (${policy.seccomp.name})`);
+  }
   const limits = policy.limits;
   if (limits.cpuTimeMs !== undefined && cgroup?.cpuUsage) {
     plan.add(Op.LIMIT, 0, [{ u32: LimitKind.CPU }, { u64: msToNs(limits.cpuTimeMs) }], 'limit CPU time');
@@ -121,19 +128,38 @@ export function compilePlan(
       rlimits: Object.fromEntries(
         Object.entries(policy.rlimits).map(([k, v]) => [k, { soft: limitText(v!.soft), hard: limitText(v!.hard) }]),
       ),
-      seccomp: false,
-      landlock: false,
+      seccomp: policy.seccomp ? policy.seccomp.name : false,
+      landlock: landlock ? { abi: landlock.abi, paths: landlock.paths.length, ports: landlock.ports.length, scoped: landlock.scoped !== 0n } : false,
       cgroup: extras.enforcedCgroup ?? false,
       cpuTimeMs: cgroup?.cpuUsage ? (limits.cpuTimeMs ?? null) : null,
       wallTimeMs: limits.wallTimeMs ?? null,
       outputBytes: limits.outputBytes ?? null,
-      downgrades: [...(extras.downgrades ?? [])],
+      downgrades: [...(extras.downgrades ?? []), ...(landlock?.downgrades ?? [])],
     },
   };
 }
 
+/** The compiled filter, remembered per resolved setting so a run pays neither libseccomp nor a JSON key. */
+const filters = new WeakMap<ResolvedSeccomp, Buffer>();
+function filterFor(seccomp: ResolvedSeccomp): Buffer {
+  let bpf = filters.get(seccomp);
+  if (!bpf) {
+    bpf = compileSeccomp(seccomp);
+    filters.set(seccomp, bpf);
+  }
+  return bpf;
+}
+
 function msToNs(ms: number): bigint {
   return BigInt(Math.round(ms * 1e6));
+}
+
+function addLandlock(plan: PlanWriter, landlock: LandlockPlan): void {
+  plan.add(Op.LANDLOCK, 0, [{ u64: landlock.fs }, { u64: landlock.net }, { u64: landlock.scoped }], `create the Landlock ruleset (ABI ${landlock.abi})`);
+  for (const p of landlock.paths) {
+    plan.add(Op.LANDLOCK_PATH, p.optional ? LANDLOCK_OPTIONAL : 0, [{ u64: p.allowed }, { str: p.path }], `add the Landlock rule for ${p.path}`);
+  }
+  for (const p of landlock.ports) plan.add(Op.LANDLOCK_PORT, 0, [{ u64: p.allowed }, { u64: BigInt(p.port) }], `allow TCP port ${p.port}`);
 }
 
 function addCgroup(plan: PlanWriter, cgroup: InitCgroupSlots): void {

@@ -35,6 +35,10 @@ export const Op = {
   CPU_USAGE: 27,
   OOM_WATCH: 28,
   LIMIT: 29,
+  SECCOMP: 30,
+  LANDLOCK: 31,
+  LANDLOCK_PATH: 32,
+  LANDLOCK_PORT: 33,
 } as const;
 
 export const MountFlag = { READONLY: 0x1, OPTIONAL: 0x2, DEVICES: 0x4, NOEXEC: 0x8 } as const;
@@ -50,7 +54,9 @@ export const CloneFlag = {
   net: 0x40000000,
 } as const;
 
-export const StatusKind = { STAGE1: 1, FAILED: 2, EXECED: 3, EXITED: 4, LIMIT: 5, OOM: 6 } as const;
+export const StatusKind = { STAGE1: 1, FAILED: 2, EXECED: 3, EXITED: 4, LIMIT: 5, OOM: 6, VIOLATION: 7 } as const;
+export const SECCOMP_NOTIFY_KILLS = 0x1;
+export const LANDLOCK_OPTIONAL = 0x1;
 export const CpuFormat = { CPU_STAT: 1, CPUACCT_USAGE: 2 } as const;
 export const OomWatch = { MEMORY_EVENTS: 1, EVENTFD: 2 } as const;
 export const LimitKind = { CPU: 1, WALL: 2 } as const;
@@ -85,6 +91,8 @@ export const Step = {
   SIGNALS: 26,
   CGROUP: 27,
   CLEAR_GROUPS: 28,
+  LANDLOCK: 29,
+  SECCOMP: 30,
 } as const;
 
 export const MountStep = { SOURCE: 1, TARGET: 2, CREATE: 3, ATTACH: 4, FLAGS: 5, WRITE: 6 } as const;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
+import { resolveLandlock } from '../landlock/index.js';
+import { resolveSeccomp } from '../seccomp/index.js';
 import type { BindMount, MountSpec, ProfileName, ResolvedPolicy } from './types.js';
 
 export const DEFAULT_UID = 1000;
@@ -123,6 +125,7 @@ export function profileDefaults(
         ...commonDefaults(uid, gid, hostname),
         mounts: [...hostTreeMounts(hostFs), ...etcMounts(uid, gid, hostname, hostFs), ...kernelMounts()],
         limits: { ...JUDGE_LIMITS },
+        seccomp: resolveSeccomp('profile seccomp', 'judge'),
       };
     default:
       throw new PolicyError('policy.profile', name, 'is not a profile', "write 'default', 'empty' or 'judge'");
@@ -156,6 +159,9 @@ function commonDefaults(uid: number, gid: number, hostname: string): Omit<Resolv
     rlimits: { core: { soft: 0n, hard: 0n } },
     network: 'none',
     limits: { bestEffort: false },
+    seccomp: resolveSeccomp('profile seccomp', 'default'),
+    // Defense in depth over the mounts, and (ABI 6+) no abstract unix sockets or signals outside the sandbox.
+    landlock: resolveLandlock('profile landlock', { mode: 'best-effort', fromMounts: true, scope: { abstractUnix: true, signals: true } }),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { ResolvedSeccomp, SeccompSetting } from '../seccomp/index.js';
+import type { LandlockSetting, ResolvedLandlock } from '../landlock/index.js';
 /** The policy a Sandbox is built from. Every field is optional: what is left out comes from the profile. */
 export interface Policy {
   /** Starting point. `default`: the safe profile described in docs/policy.md. `empty`: only /proc, a minimal /dev and /tmp, plus what you list. */
@@ -37,6 +39,10 @@ export interface Policy {
   network?: NetworkMode;
   /** Resource limits enforced through cgroups, PID 1's timers and the host (docs/limits.md). */
   limits?: Limits;
+  /** The seccomp filter: a preset ('default', 'judge'), 'none', or your own rules (docs/seccomp.md). */
+  seccomp?: SeccompSetting;
+  /** Landlock file, network and scope rules (docs/landlock.md); false turns it off. */
+  landlock?: LandlockSetting | false;
 }
 
 /** A duration in milliseconds, or a string such as '1.5s', '100ms', '2m'. */
@@ -166,4 +172,6 @@ export interface ResolvedPolicy {
   rlimits: Partial<Record<RlimitName, { soft: bigint; hard: bigint }>>;
   network: NetworkMode;
   limits: ResolvedLimits;
+  seccomp: ResolvedSeccomp | null;
+  landlock: ResolvedLandlock | null;
 }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { PolicyError } from '../errors.js';
 import { CAPABILITY_NAMES, isCapabilityName } from './capabilities.js';
 import { DEFAULT_GID, DEFAULT_HOSTNAME, DEFAULT_UID, profileDefaults } from './profiles.js';
+import { resolveLandlock } from '../landlock/index.js';
+import { resolveSeccomp } from '../seccomp/index.js';
 import { LIMIT_NAMES, readLimits } from './limits.js';
 import { parseRlimit, parseSize, type RlimitPair } from './size.js';
 import type {
@@ -28,7 +30,7 @@ export interface HostFacts {
 // Record types make the compiler insist that every field, namespace and rlimit of types.ts is listed.
 const POLICY_FIELDS = namesOf<keyof Policy>({
   profile: 1, namespaces: 1, mounts: 1, rootSize: 1, uid: 1, gid: 1, hostUid: 1, hostGid: 1,
-  hostname: 1, env: 1, inheritEnv: 1, cwd: 1, capabilities: 1, rlimits: 1, network: 1, limits: 1,
+  hostname: 1, env: 1, inheritEnv: 1, cwd: 1, capabilities: 1, rlimits: 1, network: 1, limits: 1, seccomp: 1, landlock: 1,
 });
 const NAMESPACE_NAMES = namesOf<NamespaceName>({ user: 1, pid: 1, mount: 1, net: 1, ipc: 1, uts: 1, cgroup: 1 });
 const RLIMIT_NAMES = namesOf<RlimitName>({ core: 1, nofile: 1, fsize: 1, stack: 1, as: 1, nproc: 1, cpu: 1, memlock: 1 });
@@ -85,6 +87,8 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
   const capabilities = ifGiven(policy.capabilities, (value) => readCapabilities('policy.capabilities', value));
   const rlimits = ifGiven(policy.rlimits, (value) => readRlimits('policy.rlimits', value));
   const limits = ifGiven(policy.limits, (value) => readLimits('policy.limits', value, (word) => closestName(word, LIMIT_NAMES)));
+  const seccomp = policy.seccomp === undefined ? undefined : resolveSeccomp('policy.seccomp', policy.seccomp);
+  const landlock = policy.landlock === undefined ? undefined : resolveLandlock('policy.landlock', policy.landlock);
 
   const base = profileDefaults(profile, uid ?? DEFAULT_UID, gid ?? DEFAULT_GID, hostname ?? DEFAULT_HOSTNAME);
   const resolvedNetwork = network ?? base.network;
@@ -115,6 +119,8 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
     rlimits: { ...base.rlimits, ...limits?.rlimits, ...rlimits },
     network: resolvedNetwork,
     limits: { ...base.limits, ...limits?.limits },
+    seccomp: seccomp === undefined ? base.seccomp : seccomp,
+    landlock: landlock === undefined ? base.landlock : landlock,
   };
 }
 

@@ -104,7 +104,9 @@ export function compilePlan(
   const landlock = policy.landlock ? landlockPlan(policy.landlock, ns.mount ? policy.mounts : []) : null;
   if (landlock && landlock.abi > 0) addLandlock(plan, landlock);
   if (policy.seccomp) {
-    plan.add(Op.SECCOMP, SECCOMP_NOTIFY_KILLS, [{ bytes: filterFor(policy.seccomp) }], `install the seccomp filter (${policy.seccomp.name})`);
+    // The listener handshake costs a round trip with PID 1; only filters that kill need it to name the syscall.
+    const kills = policy.seccomp.policy.defaultAction === 'kill-process' || policy.seccomp.policy.rules.some((r) => r.action === 'kill-process');
+    plan.add(Op.SECCOMP, kills ? SECCOMP_NOTIFY_KILLS : 0, [{ bytes: filterFor(policy.seccomp) }], `install the seccomp filter (${policy.seccomp.name})`);
   }
   const limits = policy.limits;
   if (limits.cpuTimeMs !== undefined && cgroup?.cpuUsage) {

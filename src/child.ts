@@ -213,6 +213,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
         break;
       case StatusKind.VIOLATION:
         this.violation = { syscall: syscallName(record.value) ?? null, nr: record.value, arch: record.detail };
+        if (!this.ctx.enforced.namespaces.pid && this.ctx.cgroup) this.ctx.cgroup.kill();
         this.emit('violation', this.violation);
         break;
     }

@@ -113,6 +113,10 @@ export function setupFailure(record: StatusRecord, ctx: FailureContext): SetupEr
     const explanation = MOUNT_EXPLANATIONS[record.detail]?.[errno] ?? 'the mount step failed';
     return new SetupError(ctx.describe(record.op), errno, explanation);
   }
+  if (record.step === Step.SECCOMP && errno === 'EPERM') {
+    return new UnsupportedError('install the seccomp filter', errno, 'PID 1 could not take the seccomp listener that names refused syscalls (ptrace is restricted: kernel.yama.ptrace_scope=3?)',
+      'Fix: allow ptrace of children (kernel.yama.ptrace_scope <= 2), or use a filter without kill-process actions');
+  }
   if (record.step === Step.LANDLOCK) {
     return new SetupError(ctx.describe(record.op), errno, errno === 'ENOENT' ? 'the path does not exist inside the sandbox' : 'the kernel refused the Landlock ruleset or rule');
   }

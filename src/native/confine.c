@@ -159,10 +159,11 @@ void confine_seccomp(struct plan *plan, int channel, confine_fail_fn fail_fn)
 	}
 	close((int)listener);
 	if (ack != 'A') {
-		/* PID 1 could not take it (ptrace restricted): stack the plain filter, whose kills win. */
-		swap_returns(plan, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_KILL_PROCESS);
-		if (install(plan, 0) < 0)
-			_exit(127);
+		/*
+		 * PID 1 could not take the listener (ptrace restricted, e.g. yama ptrace_scope=3), so kills
+		 * would turn into ENOSYS. Fail closed: this run does not start.
+		 */
+		fail_fn(STEP_SECCOMP, -1, EPERM);
 	}
 }
 

@@ -49,9 +49,9 @@ static volatile sig_atomic_t pending_signal;
  * kernel raises for faults (SEGV, BUS, ILL, FPE, TRAP, SYS) are left at their defaults so a real
  * fault in the init still ends it.
  */
-static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
-					 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU,   SIGURG,  SIGXCPU, SIGXFSZ, SIGVTALRM,
-					 SIGPROF, SIGWINCH, SIGIO, SIGPWR };
+static const int forwarded_signals[] = { SIGHUP, SIGINT,  SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2,  SIGALRM,
+					 SIGTERM, SIGCONT, SIGURG,  SIGXCPU,   SIGXFSZ, SIGVTALRM, SIGPROF,
+					 SIGWINCH, SIGIO,  SIGPWR };
 #define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
 
 static void forward_signal(int sig)

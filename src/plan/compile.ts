@@ -131,7 +131,7 @@ export function compilePlan(
         Object.entries(policy.rlimits).map(([k, v]) => [k, { soft: limitText(v!.soft), hard: limitText(v!.hard) }]),
       ),
       seccomp: policy.seccomp ? policy.seccomp.name : false,
-      landlock: landlock ? { abi: landlock.abi, paths: landlock.paths.length, ports: landlock.ports.length, scoped: landlock.scoped !== 0n } : false,
+      landlock: landlock && landlock.abi > 0 ? { abi: landlock.abi, paths: landlock.paths.length, ports: landlock.ports.length, scoped: landlock.scoped !== 0n } : false,
       cgroup: extras.enforcedCgroup ?? false,
       cpuTimeMs: cgroup?.cpuUsage ? (limits.cpuTimeMs ?? null) : null,
       wallTimeMs: limits.wallTimeMs ?? null,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
 import { resolveLandlock } from '../landlock/index.js';
-import { resolveSeccomp } from '../seccomp/index.js';
+import { resolveSeccomp, type ResolvedSeccomp } from '../seccomp/index.js';
 import type { BindMount, MountSpec, ProfileName, ResolvedPolicy } from './types.js';
 
 export const DEFAULT_UID = 1000;
@@ -125,11 +125,27 @@ export function profileDefaults(
         ...commonDefaults(uid, gid, hostname),
         mounts: [...hostTreeMounts(hostFs), ...etcMounts(uid, gid, hostname, hostFs), ...kernelMounts()],
         limits: { ...JUDGE_LIMITS },
-        seccomp: resolveSeccomp('profile seccomp', 'judge'),
+        seccomp: profileSeccomp('judge'),
       };
     default:
       throw new PolicyError('policy.profile', name, 'is not a profile', "write 'default', 'empty' or 'judge'");
   }
+}
+
+const SECCOMP_MARK = Symbol('nsbox.profileSeccomp');
+
+/**
+ * A placeholder for a profile's filter, settled by settleSeccomp only when the profile's value is
+ * kept, so a policy that says seccomp: 'none' never needs libseccomp.
+ */
+function profileSeccomp(preset: 'default' | 'judge'): ResolvedSeccomp | null {
+  return { [SECCOMP_MARK]: preset } as unknown as ResolvedSeccomp;
+}
+
+/** The real filter behind a profile's placeholder (see profileSeccomp), or the value as it is. */
+export function settleSeccomp(value: ResolvedSeccomp | null): ResolvedSeccomp | null {
+  const preset = value && (value as unknown as Record<symbol, 'default' | 'judge' | undefined>)[SECCOMP_MARK];
+  return preset ? resolveSeccomp('policy.profile', preset) : value;
 }
 
 /** Limits of the `judge` profile: one submission, single-threaded or a few threads. */
@@ -159,7 +175,7 @@ function commonDefaults(uid: number, gid: number, hostname: string): Omit<Resolv
     rlimits: { core: { soft: 0n, hard: 0n } },
     network: 'none',
     limits: { bestEffort: false },
-    seccomp: resolveSeccomp('profile seccomp', 'default'),
+    seccomp: profileSeccomp('default'),
     // Defense in depth over the mounts, and (ABI 6+) no abstract unix sockets or signals outside the sandbox.
     landlock: resolveLandlock('profile landlock', { mode: 'best-effort', fromMounts: true, scope: { abstractUnix: true, signals: true } }),
   };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
 import { CAPABILITY_NAMES, isCapabilityName } from './capabilities.js';
-import { DEFAULT_GID, DEFAULT_HOSTNAME, DEFAULT_UID, profileDefaults } from './profiles.js';
+import { DEFAULT_GID, DEFAULT_HOSTNAME, DEFAULT_UID, profileDefaults, settleSeccomp } from './profiles.js';
 import { resolveLandlock } from '../landlock/index.js';
 import { resolveSeccomp } from '../seccomp/index.js';
 import { LIMIT_NAMES, readLimits } from './limits.js';
@@ -119,7 +119,7 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
     rlimits: { ...base.rlimits, ...limits?.rlimits, ...rlimits },
     network: resolvedNetwork,
     limits: { ...base.limits, ...limits?.limits },
-    seccomp: seccomp === undefined ? base.seccomp : seccomp,
+    seccomp: seccomp === undefined ? settleSeccomp(base.seccomp) : seccomp,
     landlock: landlock === undefined ? base.landlock : landlock,
   };
 }

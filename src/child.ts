@@ -212,7 +212,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
         this.noteOomKills(record.value);
         break;
       case StatusKind.VIOLATION:
-        this.violation = { syscall: syscallName(record.value) ?? null, nr: record.value, arch: record.detail };
+        this.violation = { syscall: syscallName(record.value, record.detail) ?? null, nr: record.value, arch: record.detail };
         if (!this.ctx.enforced.namespaces.pid && this.ctx.cgroup) this.ctx.cgroup.kill();
         this.emit('violation', this.violation);
         break;

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { cgroupManager } from '../src/cgroup/index.js';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -38,4 +39,31 @@ describe('examples', () => {
     expect(out).toMatch(/spawned as host pid \d+/);
     expect(out).toContain('status=ok exit=0');
   });
+
+  // The judge needs cgroups (memory, pids and cpuTime limits without bestEffort).
+  const noCgroup = cgroupManager().unavailable;
+  if (noCgroup) console.warn(`examples: judge skipped, this host gives nsbox no cgroup: ${noCgroup}`);
+  test.skipIf(noCgroup !== null)(`judge gives each submission its verdict${noCgroup ? ' [skipped: no cgroup here]' : ''}`, () => {
+    // About 5 s on the host: sleepy.py waits out its 3 s wall time, spin.c its 1 s of CPU, two C compiles.
+    const out = execFileSync(process.execPath, [join(repo, 'examples', 'judge', 'judge.mjs')], { cwd: repo, encoding: 'utf8', timeout: 90_000 });
+    const verdicts = new Map(out.trim().split('\n').map((line) => {
+      const [file, ...rest] = line.trim().split(/\s+/);
+      return [file, rest.join(' ')] as const;
+    }));
+    const expected: Record<string, RegExp> = {
+      'crash.c': /^signaled \(SIGSEGV\) /,
+      'flood.py': /^output-limit /,
+      'forkbomb.c': /^pids-limit /,
+      'hog.py': /^memory-limit /,
+      'sleepy.py': /^time-limit \(wall\) /,
+      'spin.c': /^time-limit \(cpu\) /,
+      'sum.c': /^ok answer=42 /,
+      'sum.py': /^ok answer=42 /,
+      'wrong.py': /^runtime-error \(exit 3\) /,
+    };
+    expect([...verdicts.keys()].sort(), out).toEqual(Object.keys(expected).sort());
+    for (const [file, pattern] of Object.entries(expected)) expect(verdicts.get(file), `${file} in:\n${out}`).toMatch(pattern);
+    // Every line carries the figures: cpu=…ms wall=…ms peak=…MiB.
+    for (const verdict of verdicts.values()) expect(verdict).toMatch(/ cpu=\d+ms wall=\d+ms peak=\d+\.\dMiB$/);
+  }, 120_000);
 });

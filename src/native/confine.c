@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -165,6 +166,21 @@ void confine_seccomp(struct plan *plan, int channel, confine_fail_fn fail_fn)
 		 */
 		fail_fn(STEP_SECCOMP, -1, EPERM);
 	}
+}
+
+/* SECCOMP_IOCTL_NOTIF_RECV: _IOWR('!', 0, struct seccomp_notif), which is 80 bytes. */
+#define NOTIF_RECV 0xc0502100ul
+#define NOTIF_SIZE 80
+
+int confine_receive(int listener, int32_t *nr, uint32_t *arch)
+{
+	uint8_t notif[NOTIF_SIZE];
+	memset(notif, 0, sizeof(notif)); /* the kernel insists on a zeroed buffer */
+	if (ioctl(listener, NOTIF_RECV, notif) < 0)
+		return -1;
+	memcpy(nr, notif + 16, sizeof(*nr));
+	memcpy(arch, notif + 20, sizeof(*arch));
+	return 0;
 }
 
 int confine_take_listener(const struct plan *plan, int channel, int payload_pid)

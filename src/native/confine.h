@@ -18,6 +18,9 @@ void confine_landlock(const struct plan *plan, confine_fail_fn fail_fn);
  */
 void confine_seccomp(struct plan *plan, int channel, confine_fail_fn fail_fn);
 
+/* Take one pending notification from the listener: the refused syscall and its audit arch. 0 or -1. */
+int confine_receive(int listener, int32_t *nr, uint32_t *arch);
+
 /* PID 1's side of that handshake; returns the listener, or -1 when kills stay plain kills. */
 int confine_take_listener(const struct plan *plan, int channel, int payload_pid);
 

@@ -18,6 +18,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "status.h"
 
 #define MIN_CHECK_NS 1000000ull /* 1 ms */
@@ -173,24 +174,20 @@ static void check_oom(struct enforcer *e)
 	}
 }
 
-/* SECCOMP_IOCTL_NOTIF_RECV: _IOWR('!', 0, struct seccomp_notif), which is 80 bytes. */
-#define NOTIF_RECV 0xc0502100ul
-#define NOTIF_SIZE 80
-
 /* A process of the run made a syscall the filter forbids: name it, then end the run. */
 static void check_violation(struct enforcer *e)
 {
-	uint8_t notif[NOTIF_SIZE];
-	memset(notif, 0, sizeof(notif));
-	if (ioctl(e->listener, NOTIF_RECV, notif) < 0)
-		return;
 	int32_t nr;
 	uint32_t arch;
-	memcpy(&nr, notif + 16, sizeof(nr));
-	memcpy(&arch, notif + 20, sizeof(arch));
-	if (e->limit_hit)
+	if (confine_receive(e->listener, &nr, &arch) < 0 || e->limit_hit)
 		return;
 	e->limit_hit = -1;
+	enforce_report_violation(nr, arch);
+	kill_run(e);
+}
+
+void enforce_report_violation(int32_t nr, uint32_t arch)
+{
 	struct nsbox_status r;
 	memset(&r, 0, sizeof(r));
 	r.kind = ST_VIOLATION;
@@ -198,7 +195,6 @@ static void check_violation(struct enforcer *e)
 	r.detail = arch;
 	r.t_ns = monotonic_ns();
 	status_send(&r);
-	kill_run(e);
 }
 
 void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)

@@ -139,11 +139,27 @@ enum exec_outcome { EXEC_STARTED, EXEC_FAILED, EXEC_VANISHED };
  * step failed, a status record. EOF after the timestamp alone means execve succeeded; EOF
  * with nothing at all means the payload died before exec (a signal from the host).
  */
-static enum exec_outcome await_exec(int fd, uint64_t *t_ns, struct nsbox_status *failure)
+static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_t *t_ns, struct nsbox_status *failure)
 {
 	uint8_t buf[sizeof(uint64_t) + sizeof(struct nsbox_status)];
 	size_t got = 0;
 	while (got < sizeof(buf)) {
+		/* A filter that refuses something the payload does before execve (execve itself, say) must end the run, not hang it. */
+		if (listener >= 0) {
+			struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = listener, .events = POLLIN } };
+			if (poll(p, 2, -1) < 0 && errno == EINTR)
+				continue;
+			int32_t nr;
+			uint32_t arch;
+			if ((p[1].revents & POLLIN) && confine_receive(listener, &nr, &arch) == 0) {
+				enforce_report_violation(nr, arch);
+				kill(payload, SIGKILL);
+				listener = -1;
+				continue;
+			}
+			if (p[1].revents && !(p[1].revents & POLLIN))
+				listener = -1;
+		}
 		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -225,7 +241,7 @@ __attribute__((noreturn)) static void supervise(const struct plan *plan)
 	int listener = confine_take_listener(plan, exec_pipe[0], pid);
 	uint64_t exec_ns = 0;
 	struct nsbox_status failure;
-	enum exec_outcome outcome = await_exec(exec_pipe[0], &exec_ns, &failure);
+	enum exec_outcome outcome = await_exec(exec_pipe[0], listener, pid, &exec_ns, &failure);
 	close(exec_pipe[0]);
 	uint64_t cpu_at_exec = enforce_cpu_ns(plan);
 	if (outcome == EXEC_STARTED)

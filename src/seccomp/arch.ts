@@ -57,8 +57,21 @@ export function isKnownSyscall(name: string): boolean {
 const names = new Map<number, string | undefined>();
 
 /** For reports: the name of syscall number `nr` on the native architecture, or undefined if it has none. */
-export function syscallName(nr: number): string | undefined {
+const SCMP_ARCH_X32 = 0x4000003e;
+
+/**
+ * Name of syscall `nr` as the kernel reported it: under `arch` (an audit arch) when that is not the
+ * native one, e.g. an i386 call from `int $0x80`, or an x32 call (bit 30 set on x86_64).
+ */
+export function syscallName(nr: number, arch?: number): string | undefined {
   if (!Number.isInteger(nr) || nr < 0 || nr > 0x7fffffff) return undefined;
+  const native = nativeArch().token;
+  const foreign = arch !== undefined && arch >>> 0 !== native >>> 0;
+  const x32 = !foreign && nativeArch().name === 'x86_64' && (nr & X32_SYSCALL_BIT) !== 0;
+  if (foreign || x32) {
+    const name = libseccomp().seccomp_syscall_resolve_num_arch(x32 ? SCMP_ARCH_X32 : arch! >>> 0, nr) as string | null;
+    return name ?? undefined;
+  }
   if (!names.has(nr)) {
     const name = libseccomp().seccomp_syscall_resolve_num_arch(nativeArch().token, nr) as string | null;
     names.set(nr, name ?? undefined);

@@ -24,6 +24,7 @@ export function analyze(hosts) {
     for (const pattern of patterns) {
       const ns = find(host, pattern, 'nsbox');
       const nl = find(host, pattern, 'nsbox+limits');
+      const nf = find(host, pattern, 'nsbox-seccomp');
       const bw = find(host, pattern, 'bubblewrap');
       const cp = find(host, pattern, 'child_process');
       if (!ns) continue;
@@ -43,6 +44,13 @@ export function analyze(hosts) {
           name: `nsbox median <= bubblewrap median (${where})`,
           value: `${ms(ns.medianMs)} vs ${ms(bw.medianMs)} ms`,
           pass: ns.medianMs <= bw.medianMs,
+        });
+      }
+      if (nf) {
+        targets.push({
+          name: `default seccomp filter within 5% of none (${where})`,
+          value: `nsbox ${ms(ns.medianMs)} / nsbox-seccomp ${ms(nf.medianMs)} = ${ratio(ns.medianMs, nf.medianMs)?.toFixed(3)}x`,
+          pass: ns.medianMs <= nf.medianMs * 1.05,
         });
       }
       if (nl) {

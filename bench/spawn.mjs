@@ -46,7 +46,8 @@ const PATTERNS = [
   { name: 'spaced', gapMs: options.gapMs, total: options.spacedRuns },
 ];
 // 'nsbox+limits' runs only on hosts where a limited run worked at startup (see makeVariants in variants.mjs).
-const VARIANTS = ['nsbox', 'nsbox+limits', 'bubblewrap', 'child_process'];
+// 'nsbox-seccomp' is the default profile with seccomp: 'none', to price the filter.
+const VARIANTS = ['nsbox', 'nsbox+limits', 'nsbox-seccomp', 'bubblewrap', 'child_process'];
 
 /** Split `total` runs into `rounds` near-equal chunks. */
 const chunk = (total, rounds, r) => Math.floor(total / rounds) + (r < total % rounds ? 1 : 0);

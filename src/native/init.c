@@ -143,6 +143,7 @@ static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_
 {
 	uint8_t buf[sizeof(uint64_t) + sizeof(struct nsbox_status)];
 	size_t got = 0;
+	int refused = 0;
 	while (got < sizeof(buf)) {
 		/* A filter that refuses something the payload does before execve (execve itself, say) must end the run, not hang it. */
 		if (listener >= 0) {
@@ -155,6 +156,7 @@ static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_
 				enforce_report_violation(nr, arch);
 				kill(payload, SIGKILL);
 				listener = -1;
+				refused = 1; /* whatever the payload wrote, its execve did not happen */
 				continue;
 			}
 			if (p[1].revents && !(p[1].revents & POLLIN))
@@ -167,7 +169,7 @@ static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_
 			break;
 		got += (size_t)n;
 	}
-	if (got == 0)
+	if (got == 0 || refused)
 		return EXEC_VANISHED;
 	if (got == sizeof(uint64_t)) {
 		memcpy(t_ns, buf, sizeof(*t_ns));

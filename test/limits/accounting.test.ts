@@ -114,11 +114,14 @@ describe.skipIf(noCgroupReason !== null)(needsCgroups('accounting from the run\'
     check(`C loop (${burnN} iterations)`, c);
     expect(c.self).toBeGreaterThan(TARGET_MS / (IN_VM ? 10 : 2)); // the loop took about TARGET_MS (calibration in a busy VM is rough)
     for (const r of c.reports) {
-      // user + system from the same cgroup: not reduced by the exec baseline, and on v1 sampled at scheduler
-      // ticks (cpuacct.usage_user/usage_sys), unlike the exact cpuacct.usage; 412 ms against 310 ms was seen
-      // on the loaded machine. So only roughly the same.
-      expect(r.userTimeMs + r.systemTimeMs).toBeGreaterThan(r.cpuTimeMs * 0.7);
-      expect(r.userTimeMs + r.systemTimeMs).toBeLessThan(r.cpuTimeMs * 1.5 + 20);
+      // user + system from the same cgroup: not reduced by the exec baseline, and sampled at scheduler ticks
+      // (v1 cpuacct.usage_user/usage_sys, v2 cpu.stat user_usec/system_usec), unlike the exact total. So only
+      // roughly the same: 412 ms against 310 ms was seen on the loaded host, and in the VM, whose ticks come
+      // late when the host is busy, 68 ms against 154 ms; there only the split is checked.
+      if (!IN_VM) {
+        expect(r.userTimeMs + r.systemTimeMs).toBeGreaterThan(r.cpuTimeMs * 0.7);
+        expect(r.userTimeMs + r.systemTimeMs).toBeLessThan(r.cpuTimeMs * 1.5 + 20);
+      }
       expect(r.userTimeMs).toBeGreaterThan(r.systemTimeMs);
       expect(r.enforced.cgroup).not.toBe(false);
     }
@@ -165,8 +168,10 @@ describe.skipIf(noCgroupReason !== null)(needsCgroups('accounting from the run\'
       walls.push(r.wallTimeMs);
       expect(r.wallTimeMs).toBeGreaterThanOrEqual(295);
       expect(r.wallTimeMs).toBeLessThanOrEqual(upper);
-      // Sleeping costs next to no CPU.
-      expect(r.cpuTimeMs).toBeLessThan(IN_VM ? 200 : 50);
+      // Sleeping costs next to no CPU. In the VM the exec and exit alone can cost hundreds of ms (the guest
+      // charges the running task for time the host takes from the vCPU: 210-480 ms seen with the host busy).
+      if (IN_VM) expect(r.cpuTimeMs).toBeLessThan(r.wallTimeMs);
+      else expect(r.cpuTimeMs).toBeLessThan(50);
     }
     console.log(`sleep 0.3: wallTimeMs ${walls.map((w) => w.toFixed(1)).join(', ')}`);
   });

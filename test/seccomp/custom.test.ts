@@ -69,22 +69,42 @@ describe.skipIf(!hasGcc)('custom seccomp policies' + (hasGcc ? '' : ' [skipped: 
 
   // After installing a filter that kills, the payload still makes calls of its own before execve (read of PID 1's
   // ack, close of the listener, the exec timestamp write, execve itself: src/native/confine.c, payload.c). A kill
-  // there is a user notification, but PID 1 only polls the listener after await_exec() (src/native/init.c
-  // supervise), which waits for that exec: both wait for ever, no 'spawn', no 'exit', and not even a wallTime
-  // ends it (its timer is armed after the exec too). It should end by itself, as a violation or a setup error.
-  it('a policy that kills a call the init makes before execve (here execve itself) ends the run instead of hanging', async () => {
-    const child = new Sandbox({ mounts: fx.mounts, seccomp: { defaultAction: 'allow', rules: [{ syscall: 'execve', action: 'kill-process' }] }, limits: { wallTime: 1000 } })
-      .spawn(fx.inside('attacks'), ['uname']);
+  // there is a user notification that PID 1 must answer while it waits for the exec (src/native/init.c
+  // await_exec); before that was so, both waited for ever (no 'spawn', no 'exit', not even a wallTime ended it).
+  /** Spawns and waits at most HANG_MS for the run to end by itself; SIGKILLs it after that. */
+  async function endsByItself(seccomp: SeccompPolicy) {
+    const child = new Sandbox({ mounts: fx.mounts, seccomp, limits: { wallTime: 1000 } }).spawn(fx.inside('attacks'), ['uname']);
     const HANG_MS = IN_VM ? 15_000 : 2_000; // a run takes ~10 ms here, ~0.5 s in the VM
-    const ended = await Promise.race([
-      child.report.then(() => true, () => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), HANG_MS)),
-    ]);
-    if (!ended) {
-      child.kill('SIGKILL');
-      await child.report.catch(() => undefined);
-    }
+    const watched = watch(child);
+    const ended = await Promise.race([watched.then(() => true, () => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), HANG_MS))]);
+    if (!ended) child.kill('SIGKILL');
+    return { ended, w: await watched };
+  }
+
+  it('a policy that kills execve ends the run by itself: syscall-violation naming execve, with a violation event', async () => {
+    const { ended, w } = await endsByItself({ defaultAction: 'allow', rules: [{ syscall: 'execve', action: 'kill-process' }] });
     expect(ended).toBe(true);
+    expect(w.report.status).toBe('syscall-violation');
+    expect(w.report.violation).toEqual({ syscall: 'execve', nr: syscallNumber('execve'), arch: nativeArch().token });
+    expect(w.violations).toEqual([w.report.violation]);
+    expect(w.stdout).toBe('');
+  }, 30_000);
+
+  it('an allow list that forgets read (the init reads PID 1\'s ack after installing it) ends the run the same way, naming read', async () => {
+    const { ended, w } = await endsByItself({ defaultAction: 'kill-process', rules: [{ syscall: 'execve', action: 'allow' }, { syscall: 'exit_group', action: 'allow' }] });
+    expect(ended).toBe(true);
+    expect(w.report.status).toBe('syscall-violation');
+    expect(w.report.violation).toMatchObject({ syscall: 'read' });
+    expect(w.events).not.toContain('spawn');
+  }, 30_000);
+
+  // When execve itself is refused, the payload has already written its pre-exec timestamp; the exec pipe then
+  // closes with the timestamp alone, which await_exec reads as a successful exec: the host emits 'spawn' (after the
+  // 'violation') and counts setupMs/wallTimeMs from an exec that never happened.
+  it("a refused execve is not reported as started: no 'spawn' event", async () => {
+    const { w } = await endsByItself({ defaultAction: 'allow', rules: [{ syscall: 'execve', action: 'kill-process' }] });
+    expect(w.report.status).toBe('syscall-violation');
+    expect(w.events).not.toContain('spawn');
   }, 30_000);
 
   it('log: the call succeeds (it is only logged)', async () => {

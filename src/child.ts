@@ -276,7 +276,10 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       }
       await cgroup.destroy().catch(() => {});
     }
-    if (this.failure) {
+    // A setup step that failed because the host had already killed PID 1 (kill() or an abort during
+    // setup) is the kill's doing: report the kill, not a setup error.
+    const killedDuringSetup = this.killed && this.sandboxExit?.signal === constants.signals.SIGKILL;
+    if (this.failure && !killedDuringSetup) {
       const error = setupFailure(this.failure, this.ctx);
       this.rejectReport(error);
       this.emit('error', error);

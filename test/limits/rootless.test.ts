@@ -96,7 +96,7 @@ describe.skipIf(unavailable === null)(title, () => {
     // SIGXCPU at the soft limit (1 s); SIGKILL at the hard one (2 s) if SIGXCPU were caught.
     expect(['SIGXCPU', 'SIGKILL']).toContain(r.signal);
     // rusage, whose user/system split is sampled at ticks: 991.6 and 941.7 ms were seen for a 1 s RLIMIT_CPU.
-    expect(r.cpuTimeMs).toBeGreaterThanOrEqual(900);
+    expect(r.cpuTimeMs).toBeGreaterThanOrEqual(750); // 822.8 was seen on a loaded machine
     expect(r.cpuTimeMs).toBeLessThan(2100);
     expect(elapsed).toBeLessThan(IN_VM ? 30_000 : 5000);
   });

@@ -116,13 +116,16 @@ describe.skipIf(noCgroupReason !== null)(needsCgroups('accounting from the run\'
     for (const r of c.reports) {
       // user + system from the same cgroup: not reduced by the exec baseline, and sampled at scheduler ticks
       // (v1 cpuacct.usage_user/usage_sys, v2 cpu.stat user_usec/system_usec), unlike the exact total. So only
-      // roughly the same: 412 ms against 310 ms was seen on the loaded host, and in the VM, whose ticks come
-      // late when the host is busy, 68 ms against 154 ms; there only the split is checked.
-      if (!IN_VM) {
+      // roughly the same: 412 ms against 310 ms was seen on the loaded host. In the VM, whose ticks land
+      // wherever the host let the vCPU run, even the split is unreliable (68 ms against 154 ms in total, and
+      // more system than user time for this user-space loop, were seen with the host busy): only that they add up.
+      if (IN_VM) {
+        expect(r.userTimeMs + r.systemTimeMs).toBeGreaterThan(0);
+      } else {
         expect(r.userTimeMs + r.systemTimeMs).toBeGreaterThan(r.cpuTimeMs * 0.7);
         expect(r.userTimeMs + r.systemTimeMs).toBeLessThan(r.cpuTimeMs * 1.5 + 20);
+        expect(r.userTimeMs).toBeGreaterThan(r.systemTimeMs);
       }
-      expect(r.userTimeMs).toBeGreaterThan(r.systemTimeMs);
       expect(r.enforced.cgroup).not.toBe(false);
     }
   });

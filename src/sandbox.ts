@@ -8,7 +8,7 @@ import { compilePlan, type HostIdentity, type InitCgroupSlots } from './plan/com
 import { FD_FIRST_EXTRA } from './plan/protocol.js';
 import type { Limits, Policy, ResolvedPolicy } from './policy/types.js';
 import { LIMIT_NAMES, readLimits } from './policy/limits.js';
-import { closestName } from './policy/validate.js';
+import { closestName } from './policy/checks.js';
 import { checkOutputLimit, prepareLimits } from './run-limits.js';
 import { releaseZygote } from './zygote.js';
 import { resolvePolicy } from './policy/validate.js';

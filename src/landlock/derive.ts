@@ -2,7 +2,7 @@
 // scopes, masked to what the kernel's ABI knows. The C init applies them in the payload right before execve
 // (src/native/confine.c).
 import { PolicyError, UnsupportedError } from '../errors.js';
-import { closestName } from '../policy/validate.js';
+import { closestName } from '../policy/checks.js';
 import type { MountSpec } from '../policy/types.js';
 import { kernelForAbi, landlockAvailability } from './abi.js';
 import type { ResolvedLandlock } from './resolve.js';

@@ -2,7 +2,7 @@
 // mounts and the kernel's ABI) is derive.ts's job.
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
-import { closestName } from '../policy/validate.js';
+import { closestName, isPlainObject, readBoolean, rejectUnknownKeys } from '../policy/checks.js';
 import { FS_ACCESS_NAMES, type FsAccess } from './rights.js';
 
 export type { FsAccess } from './rights.js';
@@ -232,22 +232,5 @@ function normalize(text: string): string {
   return normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized;
 }
 
-function readBoolean(field: string, value: unknown): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  throw new PolicyError(field, value, 'must be true or false', 'write true or false (a boolean, not a string)');
-}
 
-function rejectUnknownKeys(field: string, object: Record<string, unknown>, known: readonly string[], what: string): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    const suggestion = closestName(key, known);
-    const where = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
-    throw new PolicyError(where, key, `is not a known ${what}`, suggestion ? `did you mean '${suggestion}'? (known: ${known.join(', ')})` : `remove it; known: ${known.join(', ')}`);
-  }
-}
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}

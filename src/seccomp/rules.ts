@@ -2,7 +2,7 @@
 // Every problem is a PolicyError naming the field (`policy.seccomp.rules[3].syscall`), the value and the fix.
 import { constants } from 'node:os';
 import { PolicyError, describeValue } from '../errors.js';
-import { closestName } from '../policy/validate.js';
+import { closestName, isPlainObject, readBoolean, rejectUnknownKeys } from '../policy/checks.js';
 import { isKnownSyscall, nativeSyscallNames } from './arch.js';
 import { defaultPreset } from './presets/default.js';
 import { judgePreset } from './presets/judge.js';
@@ -378,22 +378,5 @@ function hex(value: bigint): string {
   return `0x${value.toString(16)}`;
 }
 
-function readBoolean(field: string, value: unknown): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  throw new PolicyError(field, value, 'must be true or false', 'write true or false (a boolean, not a string)');
-}
 
-function rejectUnknownKeys(field: string, object: Record<string, unknown>, known: readonly string[], what: string): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    const suggestion = closestName(key, known);
-    const path = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
-    throw new PolicyError(path, key, `is not a known ${what}`, suggestion ? `did you mean '${suggestion}'? (known: ${known.join(', ')})` : `remove it; known: ${known.join(', ')}`);
-  }
-}
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}

@@ -177,16 +177,12 @@ export class V1Run implements RunCgroup {
   }
 }
 
-/**
- * A slot for a zygote: the run cgroup in the hierarchies every run joins, unlimited until armed.
- * Runs that limit cpus or cpuset take the ordinary path. null when that name is taken.
- */
-export function createV1Slot(layout: V1Layout, name: string): V1Run | null {
+/** Make `name` in each hierarchy; null when the name is taken. A failure removes what was made. */
+function makeRunDirs(hierarchies: V1Layout['hierarchies'], name: string): { dirs: string[]; byController: Map<string, string> } | null {
   const dirs: string[] = [];
   const byController = new Map<string, string>();
-  const wanted = ALWAYS;
   try {
-    for (const h of layout.hierarchies.filter((x) => x.controllers.some((c) => wanted.includes(c)))) {
+    for (const h of hierarchies) {
       const dir = join(h.dir, name);
       if (!makeDir(dir)) {
         if (dirs.length === 0) return null;
@@ -196,44 +192,42 @@ export function createV1Slot(layout: V1Layout, name: string): V1Run | null {
       for (const c of h.controllers) byController.set(c, dir);
     }
   } catch (error) {
-    for (const dir of dirs) {
-      try {
-        removeTree(dir);
-      } catch {
-        // the first error is the one to report
-      }
-    }
+    removeAll(dirs);
     throw error;
   }
-  return new V1Run(dirs, byController, false, true);
+  return { dirs, byController };
+}
+
+function removeAll(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    try {
+      removeTree(dir);
+    } catch {
+      // the first error is the one to report
+    }
+  }
+}
+
+/**
+ * A slot for a zygote: the run cgroup in the hierarchies every run joins, unlimited until armed.
+ * Runs that limit cpus or cpuset take the ordinary path. null when that name is taken.
+ */
+export function createV1Slot(layout: V1Layout, name: string): V1Run | null {
+  const made = makeRunDirs(layout.hierarchies.filter((h) => h.controllers.some((c) => ALWAYS.includes(c))), name);
+  return made && new V1Run(made.dirs, made.byController, false, true);
 }
 
 /** A new run cgroup named `name` in each hierarchy it needs, limits applied; null when that name is taken. */
 export function createV1Run(layout: V1Layout, name: string, limits: CgroupLimits): RunCgroup | null {
   const used = layout.hierarchies.filter((h) => h.controllers.some((c) =>
     ALWAYS.includes(c) || (c === 'cpu' && limits.cpus !== undefined) || (c === 'cpuset' && limits.cpuset !== undefined)));
-  const dirs: string[] = [];
-  const byController = new Map<string, string>();
+  const made = makeRunDirs(used, name);
+  if (!made) return null;
   try {
-    for (const h of used) {
-      const dir = join(h.dir, name);
-      if (!makeDir(dir)) {
-        if (dirs.length === 0) return null;
-        throw new CgroupError('create', dir, 'EEXIST', 'it exists already');
-      }
-      dirs.push(dir);
-      for (const c of h.controllers) byController.set(c, dir);
-    }
-    applyLimits(byController, limits);
+    applyLimits(made.byController, limits);
   } catch (error) {
-    for (const dir of dirs) {
-      try {
-        removeTree(dir);
-      } catch {
-        // the first error is the one to report
-      }
-    }
+    removeAll(made.dirs);
     throw error;
   }
-  return new V1Run(dirs, byController, limits.memoryBytes !== undefined);
+  return new V1Run(made.dirs, made.byController, limits.memoryBytes !== undefined);
 }

@@ -61,17 +61,6 @@ static unsigned online_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-static void send_record(uint32_t kind, int32_t value, uint64_t reserved)
-{
-	struct nsbox_status r;
-	memset(&r, 0, sizeof(r));
-	r.kind = kind;
-	r.value = value;
-	r.t_ns = monotonic_ns();
-	r.reserved = reserved;
-	status_send(&r);
-}
-
 /* End the whole run: PID 1 of a PID namespace can reach every other process in it with kill(-1). */
 static void kill_run(struct enforcer *e)
 {
@@ -84,7 +73,7 @@ static void kill_run(struct enforcer *e)
 static void hit_limit(struct enforcer *e, uint32_t kind, uint64_t cpu_used)
 {
 	e->limit_hit = (int)kind;
-	send_record(ST_LIMIT, (int32_t)kind, cpu_used);
+	status_event(ST_LIMIT, (int32_t)kind, 0, cpu_used);
 	kill_run(e);
 }
 
@@ -170,7 +159,7 @@ static void check_oom(struct enforcer *e)
 	}
 	if (kills > e->oom_kills) {
 		e->oom_kills = kills;
-		send_record(ST_OOM, (int32_t)kills, 0);
+		status_event(ST_OOM, (int32_t)kills, 0, 0);
 	}
 }
 
@@ -182,19 +171,8 @@ static void check_violation(struct enforcer *e)
 	if (confine_receive(e->listener, &nr, &arch) < 0 || e->limit_hit)
 		return;
 	e->limit_hit = -1;
-	enforce_report_violation(nr, arch);
+	status_event(ST_VIOLATION, nr, arch, 0);
 	kill_run(e);
-}
-
-void enforce_report_violation(int32_t nr, uint32_t arch)
-{
-	struct nsbox_status r;
-	memset(&r, 0, sizeof(r));
-	r.kind = ST_VIOLATION;
-	r.value = nr;
-	r.detail = arch;
-	r.t_ns = monotonic_ns();
-	status_send(&r);
 }
 
 void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)

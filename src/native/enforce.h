@@ -18,9 +18,6 @@ struct enforcer {
 	int limit_hit; /* LIMIT_* once one has ended the run */
 };
 
-/* Send the ST_VIOLATION record for a refused syscall. */
-void enforce_report_violation(int32_t nr, uint32_t arch);
-
 /* The run's CPU time in ns from the cgroup file the host passed, or 0 without one. */
 uint64_t enforce_cpu_ns(const struct plan *plan);
 

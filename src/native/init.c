@@ -153,7 +153,7 @@ static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_
 			int32_t nr;
 			uint32_t arch;
 			if ((p[1].revents & POLLIN) && confine_receive(listener, &nr, &arch) == 0) {
-				enforce_report_violation(nr, arch);
+				status_event(ST_VIOLATION, nr, arch, 0);
 				kill(payload, SIGKILL);
 				listener = -1;
 				refused = 1; /* whatever the payload wrote, its execve did not happen */

@@ -57,6 +57,18 @@ void status_execed(uint64_t t_ns, uint64_t cpu_ns)
 	status_send(&r);
 }
 
+void status_event(uint32_t kind, int32_t value, uint32_t detail, uint64_t reserved)
+{
+	struct nsbox_status r;
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.value = value;
+	r.detail = detail;
+	r.t_ns = monotonic_ns();
+	r.reserved = reserved;
+	status_send(&r);
+}
+
 static uint64_t timeval_us(struct timeval tv)
 {
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;

@@ -5,6 +5,7 @@ import koffi, { type LibraryHandle } from 'koffi';
 import { SandboxError } from '../errors.js';
 import { errnoName } from '../syscalls/errno.js';
 import { errno, libc } from '../syscalls/libc.js';
+import { closeFd } from '../syscalls/fds.js';
 
 export const O_CLOEXEC = 0o2000000;
 const EFD_CLOEXEC = O_CLOEXEC;
@@ -99,6 +100,24 @@ export function openFd(path: string, flags: number): number {
   const fd = libc().open(path, flags | O_CLOEXEC, 0);
   if (fd < 0) throw new CgroupError('open', path, errnoName(errno()));
   return fd;
+}
+
+/**
+ * Run `build` with `open` (openFd that remembers the fd) and `track` (remember an fd made otherwise);
+ * if `build` throws, every remembered fd is closed before the error goes on.
+ */
+export function openingAll<T>(build: (open: (path: string, flags: number) => number, track: (fd: number) => number) => T): T {
+  const opened: number[] = [];
+  const track = (fd: number) => {
+    opened.push(fd);
+    return fd;
+  };
+  try {
+    return build((path, flags) => track(openFd(path, flags)), track);
+  } catch (error) {
+    opened.forEach(closeFd);
+    throw error;
+  }
 }
 
 let eventfdFn: ((initval: number, flags: number) => number) | undefined;

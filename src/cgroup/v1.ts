@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { closeFd } from '../syscalls/fds.js';
 import type { V1Layout } from './detect.js';
 import {
-  CgroupError, hasProcs, eventfd, keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead,
+  CgroupError, hasProcs, openingAll, eventfd, keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead,
   tryWrite, writeValue,
 } from './files.js';
 import type { CgroupLimits, CgroupStats, InitCgroupFds, RunCgroup } from './types.js';
@@ -83,20 +83,13 @@ export class V1Run implements RunCgroup {
 
   initFds(): InitCgroupFds {
     if (this.fds) return this.fds;
-    const opened: number[] = [];
-    const open = (path: string, flags: number) => {
-      const fd = openFd(path, flags);
-      opened.push(fd);
-      return fd;
-    };
-    try {
+    this.fds = openingAll((open, track) => {
       // A zygote already lives in the cgroups: nothing is left to join.
       const procsFds = this.preJoined ? [] : this.dirs.map((dir) => open(join(dir, 'cgroup.procs'), O_WRONLY));
       const cpuUsage = { fd: open(join(this.byController.get('cpuacct')!, 'cpuacct.usage'), O_RDONLY), format: 'cpuacct.usage' as const };
       let oom: InitCgroupFds['oom'] = null;
       if (this.memoryLimited) {
-        const efd = eventfd();
-        opened.push(efd);
+        const efd = track(eventfd());
         const memory = this.byController.get('memory')!;
         const control = openFd(join(memory, 'memory.oom_control'), O_RDONLY);
         try {
@@ -104,13 +97,10 @@ export class V1Run implements RunCgroup {
         } finally {
           closeFd(control); // the registration holds its own reference
         }
-        oom = { fd: efd, kind: 'eventfd' };
+        oom = { fd: efd, kind: 'eventfd' as const };
       }
-      this.fds = { procsFds, cpuUsage, oom };
-    } catch (error) {
-      opened.forEach(closeFd);
-      throw error;
-    }
+      return { procsFds, cpuUsage, oom };
+    });
     return this.fds;
   }
 

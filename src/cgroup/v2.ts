@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { closeFd } from '../syscalls/fds.js';
 import type { V2Layout } from './detect.js';
 import {
-  hasProcs, keyed, killPids, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead, tryWrite, writeValue,
+  hasProcs, keyed, killPids, openingAll, makeDir, openFd, procsBelow, readNumber, removeTree, removeWithRetry, tryRead, tryWrite, writeValue,
 } from './files.js';
 import type { CgroupLimits, CgroupStats, InitCgroupFds, RunCgroup } from './types.js';
 
@@ -60,13 +60,7 @@ class V2Run implements RunCgroup {
 
   initFds(): InitCgroupFds {
     if (this.fds) return this.fds;
-    const opened: number[] = [];
-    const open = (path: string, flags: number) => {
-      const fd = openFd(path, flags);
-      opened.push(fd);
-      return fd;
-    };
-    try {
+    this.fds = openingAll((open) => {
       let oom: InitCgroupFds['oom'] = null;
       if (this.memoryLimited) {
         const fd = open(join(this.path, 'memory.events'), O_RDONLY);
@@ -75,15 +69,12 @@ class V2Run implements RunCgroup {
         fs.readSync(fd, Buffer.alloc(512), 0, 512, 0);
         oom = { fd, kind: 'memory.events' };
       }
-      this.fds = {
+      return {
         intoFd: open(this.path, O_RDONLY | O_DIRECTORY),
-        cpuUsage: { fd: open(join(this.path, 'cpu.stat'), O_RDONLY), format: 'cpu.stat' },
+        cpuUsage: { fd: open(join(this.path, 'cpu.stat'), O_RDONLY), format: 'cpu.stat' as const },
         oom,
       };
-    } catch (error) {
-      opened.forEach(closeFd);
-      throw error;
-    }
+    });
     return this.fds;
   }
 

@@ -20,6 +20,7 @@ import {
   type ResolvedSeccomp,
 } from '../src/seccomp/index.js';
 import { AUDIT_ARCH, X32_SYSCALL_BIT } from '../src/seccomp/arch.js';
+import { which } from './helpers/syscalls.js';
 import {
   ADDR_NO_RANDOMIZE,
   CLONE_NEWCGROUP,
@@ -496,18 +497,6 @@ describe('preset contents', () => {
 
 // ---- real programs under strace, against the judge allow list ----
 
-function which(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/bin']) {
-    const candidate = path.join(dir || '.', name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
-}
 
 const strace = which('strace');
 

@@ -51,7 +51,7 @@ export interface SyscallFixtures {
 }
 
 export function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/bin']) {
     const candidate = path.join(dir || '.', name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(root, 'src', 'native');
-const initSources = ['init.c', 'plan.c', 'status.c', 'mounts.c', 'identity.c', 'payload.c', 'network.c', 'enforce.c', 'zygote.c', 'confine.c'].map((f) =>
+const initSources = ['init.c', 'plan.c', 'status.c', 'mounts.c', 'identity.c', 'payload.c', 'network.c', 'enforce.c', 'zygote.c', 'confine.c', 'supervise.c', 'warm.c', 'fdpass.c'].map((f) =>
   join(nativeDir, f),
 );
 const warnings = [

@@ -38,6 +38,7 @@ const STEP_WORDS: Record<number, string> = {
   [Step.SIGNALS]: 'set up signal handling',
   [Step.CGROUP]: 'join the run\'s cgroup',
   [Step.SECCOMP]: 'install the seccomp filter',
+  [Step.JOB]: 'give the warm sandbox\'s job a fresh IPC namespace',
   [Step.CLEAR_GROUPS]: 'drop the root host\'s supplementary groups (needs CAP_SETGID)',
 };
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -103,14 +104,17 @@ void confine_landlock(const struct plan *plan, confine_fail_fn fail_fn)
 	close(ruleset);
 }
 
+/* The program sits in the plan buffer at any offset: read and write its instructions bytewise, never through a misaligned struct. */
 static void swap_returns(struct plan *plan, uint32_t from, uint32_t to)
 {
-	struct bpf_insn *insn = (struct bpf_insn *)plan->seccomp_prog;
 	for (uint32_t i = 0; i < plan->seccomp_len; i++) {
+		uint8_t *insn = plan->seccomp_prog + (size_t)i * sizeof(struct bpf_insn);
+		uint16_t code;
 		uint32_t k;
-		memcpy(&k, &insn[i].k, sizeof(k));
-		if (insn[i].code == BPF_RET_K && k == from)
-			memcpy(&insn[i].k, &to, sizeof(to));
+		memcpy(&code, insn + offsetof(struct bpf_insn, code), sizeof(code));
+		memcpy(&k, insn + offsetof(struct bpf_insn, k), sizeof(k));
+		if (code == BPF_RET_K && k == from)
+			memcpy(insn + offsetof(struct bpf_insn, k), &to, sizeof(to));
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -86,6 +87,7 @@ void enforce_start(struct enforcer *e, const struct plan *plan, pid_t payload, u
 	e->cpu_at_exec_ns = cpu_at_exec_ns;
 	e->timer_fd = -1;
 	e->listener = -1;
+	e->control = -1;
 	if (plan->cpu_limit_ns || plan->wall_limit_ns) {
 		e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (e->timer_fd < 0)
@@ -175,11 +177,31 @@ static void check_violation(struct enforcer *e)
 	kill_run(e);
 }
 
+/* The host asked a warm sandbox to end the current run ('K'), or is gone (EOF). */
+static void check_control(struct enforcer *e)
+{
+	char cmd;
+	ssize_t n = recv(e->control, &cmd, 1, MSG_DONTWAIT);
+	if (n == 0)
+		_exit(1);
+	if (n == 1 && cmd == 'K')
+		kill_run(e);
+}
+
+void enforce_stop(struct enforcer *e)
+{
+	if (e->timer_fd >= 0)
+		close(e->timer_fd);
+	if (e->listener >= 0)
+		close(e->listener);
+	e->timer_fd = e->listener = -1;
+}
+
 void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
 {
-	struct pollfd fds[3];
+	struct pollfd fds[4];
 	nfds_t n = 0;
-	int timer_slot = -1, oom_slot = -1, listener_slot = -1;
+	int timer_slot = -1, oom_slot = -1, listener_slot = -1, control_slot = -1;
 	uint64_t next = e->timer_fd >= 0 ? check_limits(e) : 0;
 	if (next) {
 		arm_timer(e->timer_fd, next);
@@ -195,6 +217,10 @@ void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
 		listener_slot = (int)n;
 		fds[n++] = (struct pollfd){ .fd = e->listener, .events = POLLIN };
 	}
+	if (e->control >= 0) {
+		control_slot = (int)n;
+		fds[n++] = (struct pollfd){ .fd = e->control, .events = POLLIN };
+	}
 	if (ppoll(fds, n, NULL, wait_mask) < 0)
 		return; /* EINTR: SIGCHLD or a forwarded signal; the caller reaps and calls again */
 	if (listener_slot >= 0 && (fds[listener_slot].revents & POLLIN))
@@ -205,6 +231,8 @@ void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
 	}
 	if (oom_slot >= 0 && fds[oom_slot].revents)
 		check_oom(e);
+	if (control_slot >= 0 && fds[control_slot].revents)
+		check_control(e);
 	if (timer_slot >= 0 && (fds[timer_slot].revents & POLLIN)) {
 		uint64_t expirations;
 		if (read(e->timer_fd, &expirations, sizeof(expirations)) < 0) {

@@ -15,6 +15,7 @@ struct enforcer {
 	uint64_t oom_kills;
 	int timer_fd;
 	int listener;  /* seccomp notification listener, or -1 */
+	int control;   /* a warm sandbox's socket to the host ('K': end the run), or -1 */
 	int limit_hit; /* LIMIT_* once one has ended the run */
 };
 
@@ -29,5 +30,8 @@ void enforce_start(struct enforcer *e, const struct plan *plan, pid_t payload, u
  * a limit's deadline, or an OOM notification. Enforces what is due before returning.
  */
 void enforce_wait(struct enforcer *e, const sigset_t *wait_mask);
+
+/* Release what enforce_start took (the timer) and the listener: a warm sandbox runs many payloads. */
+void enforce_stop(struct enforcer *e);
 
 #endif

@@ -37,51 +37,16 @@
 #include "payload.h"
 #include "plan.h"
 #include "status.h"
+#include "supervise.h"
 #include "sys.h"
+#include "warm.h"
 #include "zygote.h"
-
-static volatile sig_atomic_t payload_pid;
-/* A signal that arrived before the payload existed; delivered to it once forked. */
-static volatile sig_atomic_t pending_signal;
-
-/*
- * Every signal the host may send on to the payload (src/child.ts keeps the same list). Signals the
- * kernel raises for faults (SEGV, BUS, ILL, FPE, TRAP, SYS) are left at their defaults so a real
- * fault in the init still ends it.
- */
-static const int forwarded_signals[] = { SIGHUP, SIGINT,  SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2,  SIGALRM,
-					 SIGTERM, SIGCONT, SIGURG,  SIGXCPU,   SIGXFSZ, SIGVTALRM, SIGPROF,
-					 SIGWINCH, SIGIO,  SIGPWR };
-#define N_FORWARDED (sizeof(forwarded_signals) / sizeof(forwarded_signals[0]))
-
-static void forward_signal(int sig)
-{
-	if (payload_pid > 0)
-		kill(payload_pid, sig);
-	else
-		pending_signal = sig;
-}
 
 static uint8_t *read_plan(size_t *len)
 {
-	struct stat st;
-	if (fstat(NSBOX_FD_PLAN, &st) < 0)
-		fail(STEP_PLAN_READ, -1, 0, errno);
-	if (st.st_size <= 0 || (uint64_t)st.st_size > NSBOX_PLAN_MAX_BYTES)
-		fail(STEP_PLAN_READ, -1, 0, EFBIG);
-	uint8_t *buf = malloc((size_t)st.st_size);
+	uint8_t *buf = plan_load(NSBOX_FD_PLAN, len);
 	if (!buf)
-		fail(STEP_PLAN_READ, -1, 0, ENOMEM);
-	size_t done = 0;
-	while (done < (size_t)st.st_size) {
-		ssize_t n = pread(NSBOX_FD_PLAN, buf + done, (size_t)st.st_size - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			fail(STEP_PLAN_READ, -1, 0, n < 0 ? errno : EIO);
-		done += (size_t)n;
-	}
-	*len = done;
+		fail(STEP_PLAN_READ, -1, 0, errno);
 	return buf;
 }
 
@@ -106,165 +71,39 @@ static void die_with_host(int host_pidfd)
 		_exit(1);
 }
 
-/*
- * Installed in the first stage, before clone, so PID 1 is born with them: the kernel drops
- * signals from the host to a PID namespace's init that has no handler.
- */
-static void install_forwarders(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward_signal;
-	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < N_FORWARDED; i++)
-		if (sigaction(forwarded_signals[i], &sa, NULL) < 0)
-			fail(STEP_SIGNALS, -1, 0, errno);
-	/* The host may close the status pipe first; PID 1 must still reap and exit cleanly. */
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static void block_forwarded(int how)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	for (unsigned i = 0; i < N_FORWARDED; i++)
-		sigaddset(&set, forwarded_signals[i]);
-	sigprocmask(how, &set, NULL);
-}
-
-enum exec_outcome { EXEC_STARTED, EXEC_FAILED, EXEC_VANISHED };
-
-/*
- * Read what the payload wrote to the exec pipe before exec: an 8-byte timestamp and, if a
- * step failed, a status record. EOF after the timestamp alone means execve succeeded; EOF
- * with nothing at all means the payload died before exec (a signal from the host).
- */
-static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_t *t_ns, struct nsbox_status *failure)
-{
-	uint8_t buf[sizeof(uint64_t) + sizeof(struct nsbox_status)];
-	size_t got = 0;
-	int refused = 0;
-	while (got < sizeof(buf)) {
-		/* A filter that refuses something the payload does before execve (execve itself, say) must end the run, not hang it. */
-		if (listener >= 0) {
-			struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = listener, .events = POLLIN } };
-			if (poll(p, 2, -1) < 0 && errno == EINTR)
-				continue;
-			int32_t nr;
-			uint32_t arch;
-			if ((p[1].revents & POLLIN) && confine_receive(listener, &nr, &arch) == 0) {
-				status_event(ST_VIOLATION, nr, arch, 0);
-				kill(payload, SIGKILL);
-				listener = -1;
-				refused = 1; /* whatever the payload wrote, its execve did not happen */
-				continue;
-			}
-			if (p[1].revents && !(p[1].revents & POLLIN))
-				listener = -1;
-		}
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == 0 || refused)
-		return EXEC_VANISHED;
-	if (got == sizeof(uint64_t)) {
-		memcpy(t_ns, buf, sizeof(*t_ns));
-		return EXEC_STARTED;
-	}
-	if (got >= sizeof(struct nsbox_status)) {
-		memcpy(failure, buf + got - sizeof(*failure), sizeof(*failure));
-		return EXEC_FAILED;
-	}
-	/* A timestamp and a torn record: the payload was killed while reporting a failure. */
-	return EXEC_VANISHED;
-}
-
-static int exit_code_for(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static void on_sigchld(int sig)
-{
-	(void)sig; /* only interrupts ppoll; children are reaped in the loop */
-}
-
-/* Reap every child that has ended; true once the payload is among them. */
-static int reap(pid_t payload, int *payload_status)
-{
-	int status, found = 0;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == payload) {
-			*payload_status = status;
-			found = 1;
-		}
-	}
-	return found;
-}
-
-/* PID 1's life after setup: start the payload, enforce limits, reap every child, report the payload's end. */
+/* PID 1's life after setup: start the payload, watch it, report its end, and take the namespace down with us. */
 __attribute__((noreturn)) static void supervise(const struct plan *plan)
 {
-	int exec_pipe[2];
-	sigset_t chld, wait_mask;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigchld;
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	/* SIGCHLD stays blocked except inside ppoll, so no exit can slip between a reap and the wait. */
-	if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &chld, &wait_mask) < 0)
-		fail(STEP_SIGNALS, -1, 0, errno);
-	sigdelset(&wait_mask, SIGCHLD);
+	int channel[2];
+	sigset_t wait_mask;
+	supervise_sigchld(&wait_mask);
 	/* A socket, not a pipe: the seccomp listener handshake goes both ways (src/native/confine.c). */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, exec_pipe) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) < 0)
 		fail(STEP_FORK, -1, 0, errno);
-	block_forwarded(SIG_BLOCK);
+	forward_block(SIG_BLOCK);
 	pid_t pid = fork();
 	if (pid < 0)
 		fail(STEP_FORK, -1, 0, errno);
 	if (pid == 0) {
-		close(exec_pipe[0]);
-		payload_run((struct plan *)plan, exec_pipe[1]);
+		close(channel[0]);
+		payload_run((struct plan *)plan, channel[1]);
 	}
-	payload_pid = pid;
-	if (pending_signal)
-		kill(pid, pending_signal);
-	block_forwarded(SIG_UNBLOCK);
-	close(exec_pipe[1]);
+	forward_block(SIG_UNBLOCK);
+	forward_to(pid);
+	close(channel[1]);
+	/* The payload holds its own copies of the passed descriptors; PID 1 keeps none, so a peer sees EOF when the payload closes them. */
+	for (unsigned i = 0; i < plan->n_fds; i++)
+		close((int)plan->fds[i].from);
 
-	int listener = confine_take_listener(plan, exec_pipe[0], pid);
-	uint64_t exec_ns = 0;
-	struct nsbox_status failure;
-	enum exec_outcome outcome = await_exec(exec_pipe[0], listener, pid, &exec_ns, &failure);
-	close(exec_pipe[0]);
-	uint64_t cpu_at_exec = enforce_cpu_ns(plan);
-	if (outcome == EXEC_STARTED)
-		status_execed(exec_ns, cpu_at_exec);
-	else if (outcome == EXEC_FAILED)
-		status_send(&failure);
-
-	struct enforcer enforcer;
-	enforce_start(&enforcer, plan, pid, outcome == EXEC_STARTED ? exec_ns : monotonic_ns(), cpu_at_exec);
-	enforcer.listener = listener;
-	int status = 0;
-	while (!reap(pid, &status))
-		enforce_wait(&enforcer, &wait_mask);
-	uint64_t end_ns = monotonic_ns();
-	if (outcome == EXEC_FAILED)
+	struct payload_end end;
+	supervise_payload(plan, pid, channel[0], -1, &wait_mask, &end);
+	if (end.outcome == EXEC_FAILED)
 		_exit(125);
 	struct rusage usage;
 	getrusage(RUSAGE_CHILDREN, &usage);
-	status_exited(status, end_ns, &usage);
+	status_exited(end.status, end.end_ns, &usage);
 	/* Leaving takes the whole PID namespace with us: nothing the payload started survives. */
-	_exit(exit_code_for(status));
+	_exit(exit_code_for(end.status));
 }
 
 __attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int sync_fd, int host_pidfd)
@@ -293,6 +132,8 @@ __attribute__((noreturn)) static void sandbox_pid1(const struct plan *plan, int 
 		fail(STEP_LOOPBACK, -1, 0, errno);
 	if (plan->has_rootfs)
 		mounts_build_root((struct plan *)plan);
+	if (plan->warm_fd >= 0)
+		warm_serve(plan);
 	supervise(plan);
 }
 
@@ -332,7 +173,7 @@ int main(int argc, char **argv)
 			fail(STEP_CGROUP, -1, 0, errno);
 		close(plan.cgroup_procs_fds[i]);
 	}
-	install_forwarders();
+	forward_install();
 	int sync_pipe[2];
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0)
 		fail(STEP_CLONE, -1, 0, errno);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "status.h"
@@ -276,6 +278,26 @@ static void apply_entry(const struct fs_op *op, int rootfd)
 	close(parent);
 }
 
+/* Read-only from now on: a tmpfs (such as /dev) that only had to hold the mount points beneath it. */
+static void seal_filesystems(const struct plan *plan)
+{
+	int rootfd = -1;
+	for (unsigned i = 0; i < plan->n_fs_ops; i++) {
+		const struct fs_op *op = &plan->fs_ops[i];
+		if (op->op != OP_TMPFS || !(op->flags & MNT_SEAL))
+			continue;
+		if (rootfd < 0 && (rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			fail_op(op, MNT_STEP_FLAGS, errno);
+		int fd = open_target(rootfd, op->target, TARGET_DIR, 0755);
+		struct nsb_mount_attr attr = { .attr_set = NSB_MOUNT_ATTR_RDONLY };
+		if (fd < 0 || nsb_mount_setattr(fd, "", NSB_AT_EMPTY_PATH, &attr) < 0)
+			fail_op(op, MNT_STEP_FLAGS, errno);
+		close(fd);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+}
+
 void mounts_build_root(struct plan *plan)
 {
 	/* Nothing we mount may propagate back to the host's mount namespace. */
@@ -316,4 +338,117 @@ void mounts_build_root(struct plan *plan)
 		if (nsb_mount_setattr(AT_FDCWD, "/", 0, &attr) < 0)
 			fail(STEP_ROOT_READONLY, -1, 0, errno);
 	}
+	seal_filesystems(plan);
+}
+
+/* A writable tmpfs the payload may fill, which a warm sandbox replaces between jobs. */
+static int is_scratch(const struct fs_op *op)
+{
+	return op->op == OP_TMPFS && !(op->flags & (MNT_READONLY | MNT_SEAL));
+}
+
+/* Entries and depth a reset removes one by one before it replaces the tmpfs instead (an unmount waits out an RCU grace period: milliseconds). */
+#define EMPTY_BUDGET 4096
+#define EMPTY_MAX_DEPTH 32
+
+/* Remove everything in `dir` (a directory fd of the scratch tmpfs). Never follows a symlink. 0, or -1 over budget or on error. */
+static int empty_dir(int dir, int depth, long *budget)
+{
+	char buf[4096];
+	if (depth > EMPTY_MAX_DEPTH)
+		return -1;
+	for (;;) {
+		long n = syscall(SYS_getdents64, dir, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		int removed = 0;
+		for (long off = 0; off < n;) {
+			struct nsb_dirent64 {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (struct nsb_dirent64 *)(buf + off);
+			off += d->reclen;
+			if (strcmp(d->name, ".") == 0 || strcmp(d->name, "..") == 0)
+				continue;
+			if (--*budget < 0)
+				return -1;
+			if (unlinkat(dir, d->name, 0) == 0) {
+				removed = 1;
+				continue;
+			}
+			if (errno != EISDIR)
+				return -1;
+			int sub = openat(dir, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				return -1;
+			int emptied = empty_dir(sub, depth + 1, budget);
+			close(sub);
+			if (emptied < 0 || unlinkat(dir, d->name, AT_REMOVEDIR) < 0)
+				return -1;
+			removed = 1;
+		}
+		/* Entries were removed under the directory stream: read it again from the start. */
+		if (removed && lseek(dir, 0, SEEK_SET) < 0)
+			return -1;
+	}
+}
+
+/* Empty the tmpfs in place when it is small and its root as made; 0, or -1 when it must be replaced. */
+static int empty_scratch(int rootfd, const struct fs_op *op)
+{
+	int dir = nsb_openat2(rootfd, op->target[0] == '/' ? op->target + 1 : op->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, SAFE_RESOLVE);
+	if (dir < 0)
+		return -1;
+	struct stat st;
+	long budget = EMPTY_BUDGET;
+	/* The payload may own the root directory: a changed mode, group or extended attribute is replaced, not trusted. */
+	int ok = fstat(dir, &st) == 0 && (st.st_mode & 07777) == op->mode && st.st_uid == getuid() && st.st_gid == getgid() &&
+			 flistxattr(dir, NULL, 0) == 0 && empty_dir(dir, 0, &budget) == 0
+		 ? 0
+		 : -1;
+	/* Timestamps too could carry a message to the next job. */
+	if (ok == 0 && futimens(dir, NULL) < 0)
+		ok = -1;
+	close(dir);
+	return ok;
+}
+
+/* Detach the used instance from where it is mounted (no symlink can redirect this), then mount a fresh one there. */
+static int replace_scratch(int rootfd, const struct fs_op *op)
+{
+	int ok = 0;
+	int old = open_target(rootfd, op->target, TARGET_DIR, 0755);
+	if (old < 0 || fchdir(old) < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		ok = -1;
+	if (old >= 0)
+		close(old);
+	int mnt = ok == 0 ? new_tmpfs(op->size, op->mode, mount_attrs(op->flags & ~MNT_DEVICES)) : -1;
+	int target = mnt >= 0 ? open_target(rootfd, op->target, TARGET_DIR, 0755) : -1;
+	if (target < 0 || nsb_move_mount(mnt, "", target, "", NSB_MOVE_MOUNT_F_EMPTY_PATH | NSB_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		ok = -1;
+	if (target >= 0)
+		close(target);
+	if (mnt >= 0)
+		close(mnt);
+	return ok;
+}
+
+int mounts_reset_scratch(const struct plan *plan)
+{
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -1;
+	int ok = 0;
+	for (unsigned i = 0; i < plan->n_fs_ops && ok == 0; i++) {
+		const struct fs_op *op = &plan->fs_ops[i];
+		if (is_scratch(op) && empty_scratch(rootfd, op) < 0)
+			ok = replace_scratch(rootfd, op);
+	}
+	close(rootfd);
+	return ok;
 }

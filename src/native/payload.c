@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -123,6 +124,9 @@ void payload_run(struct plan *plan, int pipe_fd)
 	/* A new session: no controlling terminal shared with the host, so no TIOCSTI into it. */
 	if (setsid() < 0)
 		report_and_exit(STEP_SETSID, -1, errno);
+	/* A warm sandbox's job: System V IPC objects of an earlier job must not be visible. */
+	if (plan->fresh_ipc && unshare((int)NSB_CLONE_NEWIPC) < 0)
+		report_and_exit(STEP_JOB, -1, errno);
 	arrange_fds(plan);
 	apply_rlimits(plan);
 	umask(022);

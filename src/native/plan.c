@@ -6,8 +6,11 @@
 #include "plan.h"
 #include "sys.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct cursor {
 	const uint8_t *p;
@@ -255,6 +258,10 @@ static int parse_record(struct plan *plan, uint16_t op, uint16_t flags, struct c
 		    (plan->cpu_usage_format != CPU_FORMAT_CPU_STAT && plan->cpu_usage_format != CPU_FORMAT_CPUACCT_USAGE))
 			return -1;
 		return 0;
+	case OP_WARM:
+		if (take_fd(c, plan, &plan->warm_fd))
+			return -1;
+		return 0;
 	case OP_OOM_WATCH:
 		if (take_fd(c, plan, &plan->oom_fd) || take_u32(c, &plan->oom_kind) ||
 		    (plan->oom_kind != OOM_WATCH_MEMORY_EVENTS && plan->oom_kind != OOM_WATCH_EVENTFD))
@@ -326,7 +333,7 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **w
 	unsigned n_fs = 0, n_args = 0, n_env = 0, n_landlock = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	plan->cgroup_into_fd = plan->cpu_usage_fd = plan->oom_fd = -1;
+	plan->cgroup_into_fd = plan->cpu_usage_fd = plan->oom_fd = plan->warm_fd = -1;
 	*bad_record = -1;
 	if (len > NSBOX_PLAN_MAX_BYTES || take_u32(&c, &magic) || take_u32(&c, &version) || take_u32(&c, &n_records)) {
 		*why = "truncated header";
@@ -405,4 +412,35 @@ void plan_free(struct plan *plan)
 	plan->landlock_paths = NULL;
 	plan->fs_ops = NULL;
 	plan->argv = plan->envp = NULL;
+}
+
+uint8_t *plan_load(int fd, size_t *len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	if (st.st_size <= 0 || (uint64_t)st.st_size > NSBOX_PLAN_MAX_BYTES) {
+		errno = EFBIG;
+		return NULL;
+	}
+	uint8_t *buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t done = 0;
+	while (done < (size_t)st.st_size) {
+		ssize_t n = pread(fd, buf + done, (size_t)st.st_size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+			free(buf);
+			errno = err;
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	*len = done;
+	return buf;
 }

@@ -94,6 +94,8 @@ struct plan {
 		uint64_t allowed, port;
 	} landlock_ports[64];
 	unsigned n_landlock_ports;
+	int warm_fd;   /* -1, or the socket a warm sandbox's PID 1 serves jobs on */
+	int fresh_ipc; /* not in the plan: set for a warm job, whose payload gets its own IPC namespace */
 };
 
 /*
@@ -103,5 +105,8 @@ struct plan {
  */
 int plan_parse(const uint8_t *buf, size_t len, struct plan *plan, const char **why, int *bad_record);
 void plan_free(struct plan *plan);
+
+/* Read a whole plan from a memfd (from offset 0, at most NSBOX_PLAN_MAX_BYTES) into a new buffer; NULL with errno. */
+uint8_t *plan_load(int fd, size_t *len);
 
 #endif

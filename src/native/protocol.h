@@ -62,6 +62,7 @@ enum nsbox_op {
 	OP_LANDLOCK = 31,     /* u64 handled fs rights, u64 handled net rights, u64 scopes: the ruleset */
 	OP_LANDLOCK_PATH = 32, /* u64 allowed fs rights, str path inside; flag LANDLOCK_OPTIONAL */
 	OP_LANDLOCK_PORT = 33, /* u64 allowed net rights, u64 TCP port */
+	OP_WARM = 34,         /* u32 fd: a unix socket to the host; PID 1 serves jobs on it (src/native/warm.h) */
 	OP__COUNT
 };
 
@@ -70,6 +71,7 @@ enum nsbox_op {
 #define MNT_OPTIONAL 0x2u /* a missing bind source is skipped, not an error */
 #define MNT_DEVICES 0x4u  /* keep device nodes usable (no MS_NODEV); only for /dev binds */
 #define MNT_EXEC_OFF 0x8u /* noexec */
+#define MNT_SEAL 0x10u    /* tmpfs: made read-only once everything beneath it is mounted */
 #define CPU_FORMAT_CPU_STAT 1      /* cgroup v2 cpu.stat: "usage_usec N" */
 #define CPU_FORMAT_CPUACCT_USAGE 2 /* cgroup v1 cpuacct.usage: nanoseconds */
 #define OOM_WATCH_MEMORY_EVENTS 1  /* cgroup v2 memory.events: POLLPRI, "oom_kill N" */
@@ -131,6 +133,7 @@ enum nsbox_step {
 	STEP_CLEAR_GROUPS = 28, /* dropping a root host's supplementary groups */
 	STEP_LANDLOCK = 29,    /* op = the ruleset or path record */
 	STEP_SECCOMP = 30,
+	STEP_JOB = 31,         /* a warm sandbox preparing a job (a fresh IPC namespace) */
 };
 
 /* detail for STEP_MOUNT */

@@ -37,6 +37,8 @@ export interface CompileExtras {
   cgroup?: InitCgroupSlots;
   enforcedCgroup?: Enforced['cgroup'];
   downgrades?: string[];
+  /** A warm sandbox: PID 1 serves jobs on this socket (as numbered inside the init) instead of running the command. */
+  warmFd?: number;
 }
 
 export interface CompiledPlan {
@@ -101,7 +103,8 @@ export function compilePlan(
   plan.add(Op.CWD, 0, [{ str: policy.cwd }], `chdir ${policy.cwd}`);
   for (const fd of extraFds) plan.add(Op.FD, 0, [{ u32: fd.from }, { u32: fd.to }], `pass fd ${fd.to}`);
   if (cgroup) addCgroup(plan, cgroup);
-  const landlock = policy.landlock ? landlockPlan(policy.landlock, ns.mount ? policy.mounts : []) : null;
+  if (extras.warmFd !== undefined) plan.add(Op.WARM, 0, [{ u32: extras.warmFd }], 'serve jobs as a warm sandbox');
+  const landlock = policy.landlock ? landlockFor(policy.landlock, ns.mount ? policy.mounts : NO_MOUNTS) : null;
   if (landlock && landlock.abi > 0) addLandlock(plan, landlock);
   if (policy.seccomp) {
     // The listener handshake costs a round trip with PID 1; only filters that kill need it to name the syscall.
@@ -139,6 +142,17 @@ export function compilePlan(
       downgrades: [...(extras.downgrades ?? []), ...(landlock?.downgrades ?? [])],
     },
   };
+}
+
+const NO_MOUNTS: readonly MountSpec[] = [];
+/** The Landlock plan, remembered per resolved setting and mount list: a pool's jobs share both objects. */
+const landlockPlans = new WeakMap<object, WeakMap<object, LandlockPlan>>();
+function landlockFor(setting: NonNullable<ResolvedPolicy['landlock']>, mounts: readonly MountSpec[]): LandlockPlan {
+  let byMounts = landlockPlans.get(setting);
+  if (!byMounts) landlockPlans.set(setting, (byMounts = new WeakMap()));
+  let plan = byMounts.get(mounts);
+  if (!plan) byMounts.set(mounts, (plan = landlockPlan(setting, mounts)));
+  return plan;
 }
 
 /** The compiled filter, remembered per resolved setting so a run pays neither libseccomp nor a JSON key. */
@@ -218,7 +232,7 @@ function addMount(plan: PlanWriter, mount: MountSpec): void {
 
 /** A /dev with only harmless devices: binds of the host's nodes, a private devpts, shm, and the fd links. */
 function addMinimalDev(plan: PlanWriter, dev: string): void {
-  plan.add(Op.TMPFS, MountFlag.NOEXEC, [{ u64: 1n << 20n }, { u32: 0o755 }, { str: dev }], `mount tmpfs on ${dev}`);
+  plan.add(Op.TMPFS, MountFlag.NOEXEC | MountFlag.SEAL, [{ u64: 1n << 20n }, { u32: 0o755 }, { str: dev }], `mount tmpfs on ${dev} (read-only once populated)`);
   for (const node of DEVICE_NODES) {
     plan.add(Op.BIND, MountFlag.DEVICES | MountFlag.NOEXEC, [{ str: `/dev/${node}` }, { str: `${dev}/${node}` }],
       `mount /dev/${node} -> ${dev}/${node} (device bind)`);

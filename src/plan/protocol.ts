@@ -39,9 +39,10 @@ export const Op = {
   LANDLOCK: 31,
   LANDLOCK_PATH: 32,
   LANDLOCK_PORT: 33,
+  WARM: 34,
 } as const;
 
-export const MountFlag = { READONLY: 0x1, OPTIONAL: 0x2, DEVICES: 0x4, NOEXEC: 0x8 } as const;
+export const MountFlag = { READONLY: 0x1, OPTIONAL: 0x2, DEVICES: 0x4, NOEXEC: 0x8, SEAL: 0x10 } as const;
 export const ROOT_READONLY = 0x1;
 
 export const CloneFlag = {
@@ -93,6 +94,7 @@ export const Step = {
   CLEAR_GROUPS: 28,
   LANDLOCK: 29,
   SECCOMP: 30,
+  JOB: 31,
 } as const;
 
 export const MountStep = { SOURCE: 1, TARGET: 2, CREATE: 3, ATTACH: 4, FLAGS: 5, WRITE: 6 } as const;

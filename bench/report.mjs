@@ -27,6 +27,8 @@ export function analyze(hosts) {
       const nf = find(host, pattern, 'nsbox-seccomp');
       const bw = find(host, pattern, 'bubblewrap');
       const cp = find(host, pattern, 'child_process');
+      const wm = find(host, pattern, 'warm');
+      const wl = find(host, pattern, 'warm+limits');
       if (!ns) continue;
       const where = `${hostLabel(host.targetRssMb)}, ${patternLabel(hosts, pattern)}`;
       ratios.push({
@@ -34,6 +36,8 @@ export function analyze(hosts) {
         pattern,
         nsboxOverBwrap: { median: ratio(ns.medianMs, bw?.medianMs), p90: ratio(ns.p90Ms, bw?.p90Ms) },
         nsboxOverChildProcess: { median: ratio(ns.medianMs, cp?.medianMs), p90: ratio(ns.p90Ms, cp?.p90Ms) },
+        warmOverChildProcess: wm ? { median: ratio(wm.medianMs, cp?.medianMs), p90: ratio(wm.p90Ms, cp?.p90Ms) } : null,
+        warmLimitsOverChildProcess: wl ? { median: ratio(wl.medianMs, cp?.medianMs), p90: ratio(wl.p90Ms, cp?.p90Ms) } : null,
         // null when nsbox+limits was skipped (no usable cgroups)
         limitsOverBwrap: nl ? { median: ratio(nl.medianMs, bw?.medianMs), p90: ratio(nl.p90Ms, bw?.p90Ms) } : null,
         // limits cost = nsbox+limits median - nsbox median (and the same for p90), ms
@@ -44,6 +48,20 @@ export function analyze(hosts) {
           name: `nsbox median <= bubblewrap median (${where})`,
           value: `${ms(ns.medianMs)} vs ${ms(bw.medianMs)} ms`,
           pass: ns.medianMs <= bw.medianMs,
+        });
+      }
+      if (wm && cp) {
+        targets.push({
+          name: `warm median <= 0.5x child_process median (${where})`,
+          value: `${ms(wm.medianMs)} vs ${ms(cp.medianMs)} ms = ${ratio(wm.medianMs, cp.medianMs)?.toFixed(2)}x`,
+          pass: wm.medianMs <= cp.medianMs * 0.5,
+        });
+      }
+      if (wl && cp) {
+        targets.push({
+          name: `warm+limits median <= 0.5x child_process median (${where})`,
+          value: `${ms(wl.medianMs)} vs ${ms(cp.medianMs)} ms = ${ratio(wl.medianMs, cp.medianMs)?.toFixed(2)}x`,
+          pass: wl.medianMs <= cp.medianMs * 0.5,
         });
       }
       if (nf) {
@@ -144,11 +162,12 @@ export function formatReport({ meta, options, hosts, analysis }) {
   out.push(table(rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r']));
   out.push('');
 
-  const rrows = [['host RSS', 'pattern', 'nsbox/bwrap median', '(p90)', 'nsbox/child_process median', '(p90)']];
+  const rrows = [['host RSS', 'pattern', 'nsbox/bwrap median', '(p90)', 'nsbox/child_process median', '(p90)', 'warm/child_process', 'warm+limits/child_process']];
   for (const r of analysis.ratios) {
-    rrows.push([hostLabel(r.host), patternLabel(hosts, r.pattern), x(r.nsboxOverBwrap.median), x(r.nsboxOverBwrap.p90), x(r.nsboxOverChildProcess.median), x(r.nsboxOverChildProcess.p90)]);
+    rrows.push([hostLabel(r.host), patternLabel(hosts, r.pattern), x(r.nsboxOverBwrap.median), x(r.nsboxOverBwrap.p90), x(r.nsboxOverChildProcess.median), x(r.nsboxOverChildProcess.p90),
+      x(r.warmOverChildProcess?.median), x(r.warmLimitsOverChildProcess?.median)]);
   }
-  out.push(table(rrows, ['l', 'l', 'r', 'r', 'r', 'r']));
+  out.push(table(rrows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']));
   out.push('');
 
   if (analysis.ratios.some((r) => r.limitsCostMs)) {
@@ -174,7 +193,7 @@ export function formatReport({ meta, options, hosts, analysis }) {
   if (options.profileSteps) {
     const prows = [['host RSS', 'pattern', 'variant', 'total', 'setupMs (spawn->execve)', 'wallTimeMs (execve->exit)', 'rest (exit->resolved)']];
     for (const host of hosts) {
-      for (const r of host.results.filter((r) => r.variant.startsWith('nsbox') && r.steps)) {
+      for (const r of host.results.filter((r) => (r.variant.startsWith('nsbox') || r.variant.startsWith('warm')) && r.steps)) {
         const rest = r.medianMs - r.steps.setupMedianMs - r.steps.wallTimeMedianMs;
         prows.push([hostLabel(host.targetRssMb), PATTERN_LABEL(r), r.variant, ms(r.medianMs), ms(r.steps.setupMedianMs), ms(r.steps.wallTimeMedianMs), `~${ms(rest)}`]);
       }

@@ -47,7 +47,8 @@ const PATTERNS = [
 ];
 // 'nsbox+limits' runs only on hosts where a limited run worked at startup (see makeVariants in variants.mjs).
 // 'nsbox-seccomp' is the default profile with seccomp: 'none', to price the filter.
-const VARIANTS = ['nsbox', 'nsbox+limits', 'nsbox-seccomp', 'bubblewrap', 'child_process'];
+// 'warm' and 'warm+limits' are jobs of a SandboxPool (concurrency 1): sandboxes built ahead, reused per job.
+const VARIANTS = ['nsbox', 'nsbox+limits', 'nsbox-seccomp', 'warm', 'warm+limits', 'bubblewrap', 'child_process'];
 
 /** Split `total` runs into `rounds` near-equal chunks. */
 const chunk = (total, rounds, r) => Math.floor(total / rounds) + (r < total % rounds ? 1 : 0);

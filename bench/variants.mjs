@@ -1,5 +1,5 @@
 // The things being timed, all running /bin/true: nsbox, nsbox with cgroup limits (when this user can have
-// cgroups), bubblewrap and a plain child_process.spawn.
+// cgroups), warm sandboxes of a pool (with and without limits), bubblewrap and a plain child_process.spawn.
 import { spawn } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
 
@@ -53,16 +53,21 @@ function checkReport(name, report) {
  * Returns { variants, skipped: [{ variant, message }], limitsCgroup: enforced.cgroup of the probe run or null }.
  */
 export async function makeVariants() {
-  const { Sandbox, SandboxError } = await import('../dist/index.js');
+  const { Sandbox, SandboxError, SandboxPool } = await import('../dist/index.js');
   const sandbox = new Sandbox();
   const limited = new Sandbox({ limits: LIMITS });
   // The same default profile without its seccomp filter: the filter's own cost (target: within 5%).
   const unfiltered = new Sandbox({ seccomp: 'none' });
+  // Warm sandboxes (src/warm/): built once, a run pays for its own process only. One job at a time here.
+  const warm = new SandboxPool(sandbox, { concurrency: 1 });
+  const warmLimited = new SandboxPool(limited, { concurrency: 1 });
   const bargs = bwrapArgs();
   const variants = [
     { name: 'nsbox', run: async () => checkReport('nsbox', await sandbox.run('/bin/true')) },
     { name: 'nsbox+limits', run: async () => checkReport('nsbox+limits', await limited.run('/bin/true')) },
     { name: 'nsbox-seccomp', run: async () => checkReport('nsbox-seccomp', await unfiltered.run('/bin/true')) },
+    { name: 'warm', run: async () => checkReport('warm', await warm.run('/bin/true')) },
+    { name: 'warm+limits', run: async () => checkReport('warm+limits', await warmLimited.run('/bin/true')) },
     { name: 'bubblewrap', run: () => spawnAndWaitExit('bwrap', bargs, 'bubblewrap') },
     { name: 'child_process', run: () => spawnAndWaitExit('/bin/true', [], 'child_process') },
   ];
@@ -74,6 +79,10 @@ export async function makeVariants() {
   } catch (err) {
     if (!(err instanceof SandboxError && (err.code === 'EUNSUPPORTED' || /cgroup/i.test(err.message)))) throw err;
     skipped.push({ variant: 'nsbox+limits', message: err.message });
+  }
+  if (skipped.length) {
+    skipped.push({ variant: 'warm+limits', message: skipped[0].message });
+    void warmLimited.close();
   }
   return { variants: variants.filter((v) => !skipped.some((s) => s.variant === v.name)), skipped, limitsCgroup };
 }

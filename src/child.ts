@@ -9,13 +9,14 @@ import { SandboxError } from './errors.js';
 import type { Launched } from './launch.js';
 import { limitOutput } from './output-limit.js';
 import { LimitKind, StatusKind } from './plan/protocol.js';
-import type { ResolvedLimits } from './policy/types.js';
+import type { CompiledPlan } from './plan/compile.js';
+import type { ResolvedLimits, ResolvedPolicy } from './policy/types.js';
 import { sweepNow, watchExit } from './reaper.js';
 import type { Enforced, LimitKind as LimitName, RunReport, Violation } from './report.js';
 import { syscallName } from './seccomp/index.js';
 import { type FailureContext, setupFailure } from './setup-failure.js';
 import { readStatus, type StatusRecord } from './status-stream.js';
-import { type ExitInfo, pidfdOpen, pidfdSendSignal } from './syscalls/process.js';
+import { type ExitInfo, killAndReap, pidfdOpen, pidfdSendSignal } from './syscalls/process.js';
 import { decideVerdict, type Evidence } from './verdict.js';
 import { refillZygotes } from './zygote.js';
 
@@ -77,6 +78,30 @@ export interface ChildContext extends FailureContext {
   cgroup: RunCgroup | null;
   statsIntervalMs?: number;
   downgrades: string[];
+  /**
+   * A job of a warm sandbox (src/warm/): no first stage to reap, PID 1 outlives the job, and the job's
+   * end is its status pipe closing. Signals go through `signal` (SIGKILL ends the job, not the sandbox).
+   */
+  warm?: { pid: number; signal(signal: number): boolean };
+}
+
+/** A child's context from its compiled plan and policy: what setup errors, events and the report need. */
+export function childContext(
+  compiled: CompiledPlan,
+  command: string,
+  policy: ResolvedPolicy,
+  run: { startNs: bigint; cgroup: RunCgroup | null; statsIntervalMs?: number; warm?: ChildContext['warm'] },
+): ChildContext {
+  return {
+    describe: compiled.describe,
+    command,
+    path: policy.env.PATH ?? '',
+    cwd: policy.cwd,
+    enforced: compiled.enforced,
+    limits: policy.limits,
+    downgrades: compiled.enforced.downgrades,
+    ...run,
+  };
 }
 
 export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmitter<SandboxChildEvents>) {
@@ -141,10 +166,15 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
       sweepNow();
       this.maybeFinish();
     });
-    watchExit(launched.pidfd, (exit) => {
-      this.firstStageExit = exit;
-      this.maybeFinish();
-    });
+    if (ctx.warm) {
+      this.pid = ctx.warm.pid;
+      this.firstStageExit = { exitCode: 0, signal: null };
+    } else {
+      watchExit(launched.pidfd, (exit) => {
+        this.firstStageExit = exit;
+        this.maybeFinish();
+      });
+    }
     if (ctx.downgrades.length) queueMicrotask(() => ctx.downgrades.forEach((d) => this.emit('downgrade', d)));
   }
 
@@ -161,6 +191,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
   }
 
   private signalSandbox(number: number): boolean {
+    if (this.ctx.warm) return this.ctx.warm.signal(number);
     if (this.sandboxPidfd < 0) {
       this.pendingSignal = number;
       return true;
@@ -232,7 +263,9 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     this.statsTimer = setInterval(() => {
       try {
         const s = cgroup.readStats();
-        this.emit('stats', { cpuTimeMs: nsToMs(BigInt(s.cpuTotalNs) - this.cpuAtExecNs), memoryBytes: s.memoryCurrentBytes, pids: Math.max(0, s.pidsCurrent - 1) });
+        // A one-shot sandbox's PID 1 is in the cgroup too; a warm one's is not.
+        const init = this.ctx.warm ? 0 : 1;
+        this.emit('stats', { cpuTimeMs: nsToMs(BigInt(s.cpuTotalNs) - this.cpuAtExecNs), memoryBytes: s.memoryCurrentBytes, pids: Math.max(0, s.pidsCurrent - init) });
       } catch {
         // The cgroup is going away with the run.
       }
@@ -243,7 +276,15 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
   /** PID 1 is our own child (CLONE_PARENT), so its pid cannot be reused before we reap it. */
   private adoptSandbox(pid: number): void {
     this.pid = pid;
-    this.sandboxPidfd = pidfdOpen(pid);
+    try {
+      this.sandboxPidfd = pidfdOpen(pid);
+    } catch {
+      // No descriptor left for its pidfd (EMFILE): end the sandbox now rather than leave it unreaped.
+      killAndReap(pid);
+      this.sandboxExit = { exitCode: null, signal: constants.signals.SIGKILL };
+      this.sandboxExitNs = process.hrtime.bigint();
+      return;
+    }
     const fd = this.sandboxPidfd;
     watchExit(fd, (exit) => {
       this.sandboxExit = exit;
@@ -256,7 +297,7 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
 
   private maybeFinish(): void {
     if (this.finishing || this.statusOpen || !this.firstStageExit || this.openStreams > 0) return;
-    if (this.pid !== undefined && !this.sandboxExit) return;
+    if (this.pid !== undefined && !this.sandboxExit && !this.ctx.warm) return;
     this.finishing = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
     void this.finish();
@@ -299,8 +340,10 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     const exited = this.exited;
     const status = exited?.value ?? 0;
     const payloadSignal = exited ? status & 0x7f : 0;
-    // PID 1 itself killed (host SIGKILL, or an OOM kill of the whole group): the sandbox went with it.
-    const initSignal = !exited && this.sandboxExit?.signal ? this.sandboxExit.signal : 0;
+    // PID 1 itself killed by the host (kill, abort) or by an OOM kill of the whole group: the sandbox went with
+    // it, and the run ended by that signal. Killed by anyone else, the sandbox broke: internal-error.
+    const initKilledForARun = this.killed || (stats?.oomKills ?? this.oomKillsSeen) > 0;
+    const initSignal = !exited && this.sandboxExit?.signal && initKilledForARun ? this.sandboxExit.signal : 0;
     const signalNumber = payloadSignal || initSignal || null;
     const exitCode = exited && !payloadSignal ? (status >> 8) & 0xff : null;
     const endNs = exited?.tNs ?? this.sandboxExitNs ?? process.hrtime.bigint();

@@ -69,3 +69,6 @@ export function describeValue(value: unknown): string {
     return String(value);
   }
 }
+
+/** A SandboxPool refused a job: its queue is full ('EQUEUEFULL') or the pool is closed ('ECLOSED'). */
+export class PoolError extends SandboxError {}

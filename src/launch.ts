@@ -5,13 +5,13 @@ import { FD_FIRST_EXTRA, FD_PLAN, FD_STATUS } from './plan/protocol.js';
 import { SyscallError } from './syscalls/errno.js';
 import { closeFd, dupAbove, openForChild, pipe, sealedMemfd } from './syscalls/fds.js';
 import { sendFds } from './syscalls/sendfds.js';
-import { type FdMapping, pidfdOpen, spawnProcess } from './syscalls/process.js';
+import { type FdMapping, killAndReap, pidfdOpen, spawnProcess } from './syscalls/process.js';
 
 /** 'pipe', 'ignore', 'inherit', or a file path (read for stdin, truncated and written for stdout/stderr). */
 export type StdioOption = 'pipe' | 'ignore' | 'inherit' | string;
 
 export interface Launched {
-  /** pid and pidfd of the first stage (it exits once the sandbox's PID 1 is running). */
+  /** pid and pidfd of the first stage (it exits once the sandbox's PID 1 is running); -1 for a warm job. */
   pid: number;
   pidfd: number;
   /** Host ends of piped stdio, -1 where not piped. */
@@ -61,7 +61,9 @@ function avoidCollisions(side: ChildSide, firstFree: number): void {
 /** Who starts the first stage: a fresh posix_spawn of the init, or a zygote already parked in the run's cgroups. */
 export type Starter =
   | { kind: 'spawn' }
-  | { kind: 'zygote'; pid: number; pidfd: number; socket: number };
+  | { kind: 'zygote'; pid: number; pidfd: number; socket: number }
+  /** A warm sandbox's PID 1 (src/warm/): the descriptors go to it as a job; there is no first stage. */
+  | { kind: 'warm'; socket: number };
 
 export function launchInit(
   plan: Buffer,
@@ -72,10 +74,13 @@ export function launchInit(
   const side: ChildSide = { mappings: [], toClose: [] };
   const hostEnds: number[] = [];
   try {
+    // Each host end is kept for the cleanup below as soon as it exists (EMFILE may hit the next one).
     const stdin = stdioFd(stdio[0], 0, side);
+    hostEnds.push(stdin);
     const stdout = stdioFd(stdio[1], 1, side);
+    hostEnds.push(stdout);
     const stderr = stdioFd(stdio[2], 2, side);
-    hostEnds.push(stdin, stdout, stderr);
+    hostEnds.push(stderr);
     const planFd = sealedMemfd('nsbox-plan', plan, false);
     side.toClose.push(planFd);
     side.mappings.push({ from: planFd, to: FD_PLAN });
@@ -85,6 +90,10 @@ export function launchInit(
     side.mappings.push({ from: statusWrite, to: FD_STATUS });
     extraFds.forEach((fd, i) => side.mappings.push({ from: fd, to: FD_FIRST_EXTRA + i }));
 
+    if (starter.kind === 'warm') {
+      sendFds(starter.socket, [...side.mappings].sort((a, b) => a.to - b.to).map((m) => m.from), 'j');
+      return { pid: -1, pidfd: -1, stdin, stdout, stderr, status: statusRead };
+    }
     if (starter.kind === 'zygote') {
       // The zygote places what it receives at 0, 1, 2, ... in the order sent.
       sendFds(starter.socket, [...side.mappings].sort((a, b) => a.to - b.to).map((m) => m.from));
@@ -93,7 +102,14 @@ export function launchInit(
     }
     avoidCollisions(side, FD_FIRST_EXTRA + extraFds.length);
     const pid = spawnInit(['nsbox-init'], side.mappings);
-    return { pid, pidfd: pidfdOpen(pid), stdin, stdout, stderr, status: statusRead };
+    let pidfd: number;
+    try {
+      pidfd = pidfdOpen(pid);
+    } catch (error) {
+      killAndReap(pid); // without its pidfd nobody would reap it
+      throw error;
+    }
+    return { pid, pidfd, stdin, stdout, stderr, status: statusRead };
   } catch (error) {
     hostEnds.forEach(closeFd);
     // EMFILE, a missing stdio file...: the host could not prepare the spawn; still a SandboxError.

@@ -41,9 +41,18 @@ export function checkOutputLimit(limits: ResolvedLimits, stdout: StdioOption, st
   }
 }
 
-export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
+/** What a run's cgroup must enforce, or the rlimit fallback when there is none to give (see prepareLimits). */
+export interface LimitPlan {
+  policy: ResolvedPolicy;
+  /** Limits for the run's cgroup; null when the run needs no cgroup or falls back to rlimits. */
+  wanted: CgroupLimits | null;
+  downgrades: string[];
+}
+
+/** Decide without creating anything: a cgroup's limits, rlimit fallbacks (bestEffort), or a typed error. */
+export function planLimits(policy: ResolvedPolicy): LimitPlan {
   const limits = policy.limits;
-  if (!wantsCgroup(limits)) return { policy, cgroup: null, enforcedCgroup: false, downgrades: [] };
+  if (!wantsCgroup(limits)) return { policy, wanted: null, downgrades: [] };
   const manager = cgroupManager();
   const missing = CGROUP_LIMITS.filter(([key, controller]) => limits[key] !== undefined && controller !== null && !manager.controllers.has(controller))
     .map(([, controller]) => controller);
@@ -62,6 +71,26 @@ export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
     cpus: limits.cpus,
     cpuset: limits.cpuset,
   };
+  return { policy, wanted, downgrades: [] };
+}
+
+/** How the report describes the run's cgroup. */
+export function enforcedCgroup(cgroup: RunCgroup, wanted: CgroupLimits): EnforcedCgroup {
+  return {
+    version: cgroup.version,
+    path: cgroup.path,
+    memoryBytes: wanted.memoryBytes ?? null,
+    swapBytes: wanted.swapBytes ?? null,
+    pids: wanted.pids ?? null,
+    cpus: wanted.cpus ?? null,
+    cpuset: wanted.cpuset ?? null,
+  };
+}
+
+export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
+  const plan = planLimits(policy);
+  const wanted = plan.wanted;
+  if (!wanted) return { policy: plan.policy, cgroup: null, enforcedCgroup: false, downgrades: plan.downgrades };
   const zygote = wanted.cpus === undefined && wanted.cpuset === undefined ? takeZygote() : null;
   if (zygote) {
     try {
@@ -71,26 +100,12 @@ export function prepareLimits(policy: ResolvedPolicy): PreparedLimits {
       throw error;
     }
   }
-  const cgroup = zygote ? zygote.slot : manager.create(wanted);
-  return {
-    policy,
-    cgroup,
-    zygote,
-    enforcedCgroup: {
-      version: cgroup.version,
-      path: cgroup.path,
-      memoryBytes: wanted.memoryBytes ?? null,
-      swapBytes: wanted.swapBytes ?? null,
-      pids: wanted.pids ?? null,
-      cpus: wanted.cpus ?? null,
-      cpuset: wanted.cpuset ?? null,
-    },
-    downgrades: [],
-  };
+  const cgroup = zygote ? zygote.slot : cgroupManager().create(wanted);
+  return { policy, cgroup, zygote, enforcedCgroup: enforcedCgroup(cgroup, wanted), downgrades: [] };
 }
 
 /** bestEffort without cgroups: per-process rlimits stand in, each weakening said in words. */
-function fallBack(policy: ResolvedPolicy, reason: string): PreparedLimits {
+function fallBack(policy: ResolvedPolicy, reason: string): LimitPlan {
   const limits = policy.limits;
   const rlimits = { ...policy.rlimits };
   const downgrades: string[] = [];
@@ -110,5 +125,5 @@ function fallBack(policy: ResolvedPolicy, reason: string): PreparedLimits {
   if (limits.cpus !== undefined) downgrades.push(`cpus: not enforced (${reason})`);
   if (limits.cpuset !== undefined) downgrades.push(`cpuset: not enforced (${reason})`);
   if (limits.swapBytes !== undefined) downgrades.push(`swap: not limited (${reason})`);
-  return { policy: { ...policy, rlimits }, cgroup: null, enforcedCgroup: false, downgrades };
+  return { policy: { ...policy, rlimits }, wanted: null, downgrades };
 }

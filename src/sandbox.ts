@@ -1,7 +1,7 @@
 // The public entry point: a validated policy, and processes spawned into it.
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { SandboxChild } from './child.js';
+import { childContext, SandboxChild } from './child.js';
 import { PolicyError, SandboxError } from './errors.js';
 import { launchInit, type StdioOption } from './launch.js';
 import { compilePlan, type HostIdentity, type InitCgroupSlots } from './plan/compile.js';
@@ -10,10 +10,13 @@ import type { Limits, Policy, ResolvedPolicy } from './policy/types.js';
 import { LIMIT_NAMES, readLimits } from './policy/limits.js';
 import { closestName } from './policy/checks.js';
 import { checkOutputLimit, prepareLimits } from './run-limits.js';
+import { collectRun, DEFAULT_MAX_BUFFER, killOnAbort } from './run-collect.js';
 import { releaseZygote } from './zygote.js';
 import { resolvePolicy } from './policy/validate.js';
 import { type HostReport, probeHost } from './probe/index.js';
 import type { RunResult } from './report.js';
+import { SPAWN_EXTRAS, type SpawnExtras } from './worker/spawn-extras.js';
+import { startWorker, type SandboxWorker, type WorkerOptions, type WorkerSpec } from './worker/index.js';
 
 export interface SpawnOptions {
   stdin?: StdioOption;
@@ -38,14 +41,13 @@ export interface RunOptions extends SpawnOptions {
   maxBuffer?: number;
 }
 
-const DEFAULT_MAX_BUFFER = 64 << 20;
 const CAP_SYS_ADMIN = 21n;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 let hostIdentity: HostIdentity | undefined;
 
 /** Who the host is: root with CAP_SYS_ADMIN opens bind sources itself and maps to an unprivileged id. */
-function host(): HostIdentity {
+export function host(): HostIdentity {
   if (!hostIdentity) {
     const status = readFileSync('/proc/self/status', 'utf8');
     const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
@@ -60,7 +62,7 @@ function host(): HostIdentity {
   return { ...hostIdentity, pid: process.pid };
 }
 
-function checkCommand(command: unknown, args: unknown): asserts args is string[] {
+export function checkCommand(command: unknown, args: unknown): asserts args is string[] {
   if (typeof command !== 'string' || command.length === 0 || command.includes('\0')) {
     throw new PolicyError('command', command, 'must be a non-empty string without NUL', "pass e.g. 'python3' or '/usr/bin/env'");
   }
@@ -69,7 +71,7 @@ function checkCommand(command: unknown, args: unknown): asserts args is string[]
   }
 }
 
-function withOverrides(policy: ResolvedPolicy, options: SpawnOptions): ResolvedPolicy {
+export function withOverrides(policy: ResolvedPolicy, options: SpawnOptions): ResolvedPolicy {
   if (options.limits !== undefined) {
     const reading = readLimits('options.limits', options.limits, (word) => closestName(word, LIMIT_NAMES));
     policy = { ...policy, limits: { ...policy.limits, ...reading.limits }, rlimits: { ...policy.rlimits, ...reading.rlimits } };
@@ -108,7 +110,9 @@ export class Sandbox {
   /** Start `command` inside the sandbox. Setup failures arrive as an 'error' event and a rejected `report`. */
   spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): SandboxChild {
     checkCommand(command, args);
-    const policy = withOverrides(this.policy, options);
+    const extras: SpawnExtras = (options as { [SPAWN_EXTRAS]?: SpawnExtras })[SPAWN_EXTRAS] ?? {};
+    let policy = withOverrides(this.policy, options);
+    if (extras.mounts?.length) policy = { ...policy, mounts: [...policy.mounts, ...extras.mounts] };
     const stdio: [StdioOption, StdioOption, StdioOption] = [options.stdin ?? 'ignore', options.stdout ?? 'pipe', options.stderr ?? 'pipe'];
     checkOutputLimit(policy.limits, stdio[1], stdio[2]);
     const identity = host();
@@ -129,8 +133,10 @@ export class Sandbox {
           oom: fds.oom ? { fd: slot(fds.oom.fd), kind: fds.oom.kind } : undefined,
         };
       }
+      const extraFds = (extras.fds ?? []).map((p) => ({ from: slot(p.fd), to: p.to }));
       const compiled = compilePlan(limits.policy, command, args, identity, {
         cgroup: slots,
+        extraFds,
         enforcedCgroup: limits.enforcedCgroup,
         downgrades: limits.downgrades,
       });
@@ -138,18 +144,7 @@ export class Sandbox {
       const zygote = limits.zygote;
       const launched = launchInit(compiled.bytes, stdio, hostFds, zygote ? { kind: 'zygote', pid: zygote.pid, pidfd: zygote.pidfd, socket: zygote.socket } : { kind: 'spawn' });
       cgroup?.closeInitFds();
-      child = new SandboxChild(launched, {
-        describe: compiled.describe,
-        command,
-        path: policy.env.PATH ?? '',
-        cwd: policy.cwd,
-        enforced: compiled.enforced,
-        startNs,
-        limits: limits.policy.limits,
-        cgroup,
-        statsIntervalMs: options.statsInterval,
-        downgrades: compiled.enforced.downgrades,
-      });
+      child = new SandboxChild(launched, childContext(compiled, command, limits.policy, { startNs, cgroup, statsIntervalMs: options.statsInterval }));
     } catch (error) {
       if (limits.zygote) releaseZygote(limits.zygote);
       else if (cgroup) {
@@ -158,16 +153,13 @@ export class Sandbox {
       }
       throw error;
     }
-    const signal = options.signal;
-    if (signal) {
-      const abort = () => child.kill('SIGKILL');
-      if (signal.aborted) abort();
-      else {
-        signal.addEventListener('abort', abort, { once: true });
-        child.report.finally(() => signal.removeEventListener('abort', abort)).catch(() => {});
-      }
-    }
+    killOnAbort(child, options.signal);
     return child;
+  }
+
+  /** Start a Node module as a sandboxed worker with a typed message channel (docs/workers.md). */
+  worker<S extends WorkerSpec = WorkerSpec>(modulePath: string, options: WorkerOptions = {}): SandboxWorker<S> {
+    return startWorker<S>(this, modulePath, options);
   }
 
   /** Run to completion and collect stdout and stderr as strings. Rejects only when the sandbox could not be set up. */
@@ -179,31 +171,7 @@ export class Sandbox {
       stdout: 'pipe',
       stderr: 'pipe',
     });
-    const chunks: { stdout: Buffer[]; stderr: Buffer[] } = { stdout: [], stderr: [] };
-    let kept = 0;
-    let overflowed = false;
-    for (const name of ['stdout', 'stderr'] as const) {
-      child[name]!.on('data', (chunk: Buffer) => {
-        if (overflowed) return;
-        if (kept + chunk.length > maxBuffer) {
-          // Keep a clean prefix: nothing after the first chunk that did not fit.
-          overflowed = true;
-          child.kill('SIGKILL');
-          return;
-        }
-        kept += chunk.length;
-        chunks[name].push(chunk);
-      });
-    }
-    // run() owns stdin: write the input (or nothing) and close it, so a reading payload sees EOF.
-    if (input !== undefined) child.stdin?.end(input);
-    else child.stdin?.end();
-    const report = await child.report;
-    return {
-      ...report,
-      stdout: Buffer.concat(chunks.stdout).toString('utf8'),
-      stderr: Buffer.concat(chunks.stderr).toString('utf8'),
-    };
+    return collectRun(child, input, maxBuffer);
   }
 }
 

@@ -4,8 +4,18 @@ export interface CgroupLimits {
   memoryBytes?: number;
   /** Swap allowed on top of memoryBytes; default 0 when memoryBytes is set. */
   swapBytes?: number;
-  /** Processes of the payload; the sandbox's PID 1 is added on top. */
+  /** Processes of the payload; nsbox's own processes in the cgroup are added on top (see initProcesses). */
   pids?: number;
+  /**
+   * nsbox processes the cgroup counts besides the payload's: by default a one-shot sandbox's PID 1
+   * (and on v1 the first stage that cloned it); 0 for a warm sandbox's job, whose PID 1 lives elsewhere.
+   */
+  initProcesses?: number;
+  /**
+   * cgroup v1: leave out the freezer hierarchy. The host freezes a run only to kill what it left, which a warm
+   * job's PID 1 does itself (kill(-1) in its PID namespace); one hierarchy fewer to make, join and remove.
+   */
+  withoutFreezer?: boolean;
   /** CPU quota in cores, e.g. 0.5. */
   cpus?: number;
   /** CPUs the run may use, e.g. '0-1'. */
@@ -43,8 +53,11 @@ export interface RunCgroup {
   readonly version: 1 | 2;
   /** v2 path, or v1 memory (or first) hierarchy path, for messages. */
   readonly path: string;
-  /** The fds to hand to the init (all O_CLOEXEC; the launcher dup2s them). Call closeInitFds() right after spawning. */
-  initFds(): InitCgroupFds;
+  /**
+   * The fds to hand to the init (all O_CLOEXEC; the launcher dup2s them). Call closeInitFds() right after spawning.
+   * `join: false` leaves out intoFd and procsFds: a warm job's process is in the cgroup already.
+   */
+  initFds(options?: { join?: boolean }): InitCgroupFds;
   closeInitFds(): void;
   readStats(): CgroupStats;
   /**
@@ -52,6 +65,10 @@ export interface RunCgroup {
    * each, repeated until empty); v1 freezer FROZEN, SIGKILL everything in cgroup.procs, THAWED.
    */
   kill(): void;
+  /** cgroup.procs of every hierarchy the run uses: a warm sandbox's runner moves itself in through them. */
+  procsPaths(): string[];
+  /** Apply (new) limits to the existing cgroup; a warm job's own limits over its pool's. */
+  arm(limits: CgroupLimits): void;
   /** Whether a process is still in the run's cgroup (cheap: one read). */
   populated(): boolean;
   /** Remove the cgroup (and its v1 siblings); retries rmdir on EBUSY for up to ~1 s; never throws for a cgroup already gone. */

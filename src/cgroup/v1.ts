@@ -29,9 +29,9 @@ function applyLimits(dirs: ReadonlyMap<string, string>, limits: CgroupLimits): v
     throw new CgroupError('limit swap through', join(memory, 'memory.memsw.limit_in_bytes'), 'EINVAL',
       'cgroup v1 limits memory and swap together: set memoryBytes too');
   }
-  // +2: the sandbox's PID 1 lives in this cgroup, and on v1 so does the first stage (or zygote) that
-  // cloned it until the host reaps it, so `pids` stays what the payload gets.
-  if (limits.pids !== undefined) writeValue(join(dirs.get('pids')!, 'pids.max'), limits.pids + 2);
+  // +2 by default: the sandbox's PID 1 lives in this cgroup, and on v1 so does the first stage (or zygote)
+  // that cloned it until the host reaps it, so `pids` stays what the payload gets.
+  if (limits.pids !== undefined) writeValue(join(dirs.get('pids')!, 'pids.max'), limits.pids + (limits.initProcesses ?? 2));
   if (limits.cpus !== undefined) {
     const cpu = dirs.get('cpu')!;
     writeValue(join(cpu, 'cpu.cfs_period_us'), CPU_PERIOD_US);
@@ -81,11 +81,11 @@ export class V1Run implements RunCgroup {
     return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
   }
 
-  initFds(): InitCgroupFds {
+  initFds({ join: joins = true }: { join?: boolean } = {}): InitCgroupFds {
     if (this.fds) return this.fds;
     this.fds = openingAll((open, track) => {
       // A zygote already lives in the cgroups: nothing is left to join.
-      const procsFds = this.preJoined ? [] : this.dirs.map((dir) => open(join(dir, 'cgroup.procs'), O_WRONLY));
+      const procsFds = this.preJoined || !joins ? [] : this.dirs.map((dir) => open(join(dir, 'cgroup.procs'), O_WRONLY));
       const cpuUsage = { fd: open(join(this.byController.get('cpuacct')!, 'cpuacct.usage'), O_RDONLY), format: 'cpuacct.usage' as const };
       let oom: InitCgroupFds['oom'] = null;
       if (this.memoryLimited) {
@@ -210,7 +210,7 @@ export function createV1Slot(layout: V1Layout, name: string): V1Run | null {
 /** A new run cgroup named `name` in each hierarchy it needs, limits applied; null when that name is taken. */
 export function createV1Run(layout: V1Layout, name: string, limits: CgroupLimits): RunCgroup | null {
   const used = layout.hierarchies.filter((h) => h.controllers.some((c) =>
-    ALWAYS.includes(c) || (c === 'cpu' && limits.cpus !== undefined) || (c === 'cpuset' && limits.cpuset !== undefined)));
+    (ALWAYS.includes(c) && !(c === 'freezer' && limits.withoutFreezer)) || (c === 'cpu' && limits.cpus !== undefined) || (c === 'cpuset' && limits.cpuset !== undefined)));
   const made = makeRunDirs(used, name);
   if (!made) return null;
   try {

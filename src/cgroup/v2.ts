@@ -28,8 +28,8 @@ function applyLimits(dir: string, limits: CgroupLimits, controllers: ReadonlySet
     // One OOM kill takes the whole run, not just the largest process in it.
     writeValue(join(dir, 'memory.oom.group'), 1);
   }
-  // +1: the sandbox's PID 1 (the init) lives in this cgroup too, so `pids` stays what the payload gets.
-  if (limits.pids !== undefined) writeValue(join(dir, 'pids.max'), limits.pids + 1);
+  // +1 by default: the sandbox's PID 1 (the init) lives in this cgroup too, so `pids` stays what the payload gets.
+  if (limits.pids !== undefined) writeValue(join(dir, 'pids.max'), limits.pids + (limits.initProcesses ?? 1));
   if (limits.cpus !== undefined) writeValue(join(dir, 'cpu.max'), `${cpuQuotaUs(limits.cpus)} ${CPU_PERIOD_US}`);
   if (limits.cpuset !== undefined) writeValue(join(dir, 'cpuset.cpus'), limits.cpuset);
 }
@@ -56,9 +56,18 @@ class V2Run implements RunCgroup {
   readonly version = 2;
   private fds: InitCgroupFds | null = null;
 
-  constructor(readonly path: string, private readonly memoryLimited: boolean) {}
+  constructor(readonly path: string, private memoryLimited: boolean, private readonly controllers: ReadonlySet<string>) {}
 
-  initFds(): InitCgroupFds {
+  procsPaths(): string[] {
+    return [join(this.path, 'cgroup.procs')];
+  }
+
+  arm(limits: CgroupLimits): void {
+    applyLimits(this.path, limits, this.controllers);
+    this.memoryLimited = limits.memoryBytes !== undefined;
+  }
+
+  initFds({ join: joins = true }: { join?: boolean } = {}): InitCgroupFds {
     if (this.fds) return this.fds;
     this.fds = openingAll((open) => {
       let oom: InitCgroupFds['oom'] = null;
@@ -70,7 +79,7 @@ class V2Run implements RunCgroup {
         oom = { fd, kind: 'memory.events' };
       }
       return {
-        intoFd: open(this.path, O_RDONLY | O_DIRECTORY),
+        intoFd: joins ? open(this.path, O_RDONLY | O_DIRECTORY) : undefined,
         cpuUsage: { fd: open(join(this.path, 'cpu.stat'), O_RDONLY), format: 'cpu.stat' as const },
         oom,
       };
@@ -80,7 +89,7 @@ class V2Run implements RunCgroup {
 
   closeInitFds(): void {
     if (!this.fds) return;
-    closeFd(this.fds.intoFd!);
+    if (this.fds.intoFd !== undefined) closeFd(this.fds.intoFd);
     closeFd(this.fds.cpuUsage.fd);
     if (this.fds.oom) closeFd(this.fds.oom.fd);
     this.fds = null;
@@ -135,5 +144,5 @@ export function createV2Run(layout: V2Layout, name: string, limits: CgroupLimits
     }
     throw error;
   }
-  return new V2Run(dir, limits.memoryBytes !== undefined);
+  return new V2Run(dir, limits.memoryBytes !== undefined, layout.controllers);
 }

@@ -1,10 +1,12 @@
 // Starting the init and following processes through pidfds.
+import fs from 'node:fs';
 import { constants } from 'node:os';
 import { errno, libc } from './libc.js';
 import { SyscallError } from './errno.js';
 
 const SYS_PIDFD_SEND_SIGNAL = 424;
 const SYS_PIDFD_OPEN = 434;
+const P_PID = 1;
 const P_PIDFD = 3;
 const WEXITED = 4;
 const WNOHANG = 1;
@@ -55,9 +57,43 @@ export function spawnProcess(path: string, argv: string[], fds: FdMapping[]): nu
   }
 }
 
+/** Kill and reap a child we could not take a pidfd of, so it is not left a zombie. */
+export function killAndReap(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already; still reap it below
+  }
+  libc().waitid(P_PID, pid, Buffer.alloc(128), WEXITED);
+}
+
+/**
+ * A descriptor held back for pidfds: a child nsbox spawned must be reapable even when the host has run out
+ * of descriptors (EMFILE), or it would stay a zombie (and a sandbox's PID 1, our child too, with it).
+ */
+let reserve = -1;
+
+function openPidfd(pid: number): number {
+  return Number(libc().syscall(SYS_PIDFD_OPEN, 'long', pid, 'long', 0));
+}
+
 export function pidfdOpen(pid: number): number {
-  const fd = Number(libc().syscall(SYS_PIDFD_OPEN, 'long', pid, 'long', 0));
-  if (fd < 0) throw new SyscallError('pidfd_open', errno());
+  let fd = openPidfd(pid);
+  let error = fd < 0 ? errno() : 0;
+  if (fd < 0 && error === constants.errno.EMFILE && reserve >= 0) {
+    fs.closeSync(reserve);
+    reserve = -1;
+    fd = openPidfd(pid);
+    error = fd < 0 ? errno() : 0;
+  }
+  if (fd < 0) throw new SyscallError('pidfd_open', error);
+  if (reserve < 0) {
+    try {
+      reserve = fs.openSync('/dev/null', 'r');
+    } catch {
+      // still short of descriptors: reserve again next time
+    }
+  }
   return fd;
 }
 

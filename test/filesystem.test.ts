@@ -1,5 +1,5 @@
 // The filesystem view: a read-only tmpfs root, the profile's host trees, binds, generated
-// entries, tmpfs limits, mount flags, and no way for a mount spec to reach the host through a symlink.
+// entries, tmpfs limits and mount flags. (Mount targets planted with symlinks: test/security/symlink-race.test.ts.)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,15 +54,6 @@ describe.runIf(hasPython)('filesystem', () => {
       });
     });
 
-    it('host secrets and homes are not there', async () => {
-      const out = okOutput(await sh('for p in /etc/shadow /etc/gshadow /etc/ssh /etc/sudoers /etc/machine-id /root /home /etc/resolv.conf; do test -e $p && echo "present $p"; done; ls -a /; exit 0'));
-      expect(out).not.toContain('present');
-      const top = lines(out);
-      expect(top).not.toContain('root');
-      expect(top).not.toContain('home');
-      expect(top).not.toContain('var');
-    });
-
     it('/etc/passwd is the generated one', async () => {
       const passwd = okOutput(await sh('cat /etc/passwd'));
       expect(passwd).toContain('sandbox:x:1000:1000:');
@@ -87,6 +78,12 @@ describe.runIf(hasPython)('filesystem', () => {
       expect(byPoint.get('/proc')?.options).toEqual(expect.arrayContaining(['noexec', 'nosuid', 'nodev']));
       // Nothing of the host's mount table is left below the new root.
       expect(mounts.filter((mount) => mount.mountPoint.startsWith('/tmp/') || mount.mountPoint === '/run')).toEqual([]);
+    });
+    it.skipIf(!hasPython)('/dev is read-only once populated: nothing can be left there; /dev/shm and the devices stay writable', async () => {
+      expect(await tryWrite(['/dev/planted', '/dev/shm/ok', '/dev/null'])).toEqual({ '/dev/planted': 'EROFS', '/dev/shm/ok': 'OK', '/dev/null': 'OK' });
+      expect(await tryWrite(['/dev/planted'], { uid: 0, gid: 0 })).toEqual({ '/dev/planted': 'EROFS' });
+      const mounts = parseMountInfo(okOutput(await sh('cat /proc/self/mountinfo')));
+      expect(mounts.find((mount) => mount.mountPoint === '/dev')?.options).toContain('ro');
     });
     // A setuid-binary check cannot tell nosuid apart here: with one mapped id and no_new_privs a setuid
     // bit can never change the uid, so the mount flags above are what is checked.
@@ -137,64 +134,6 @@ describe.runIf(hasPython)('filesystem', () => {
       expect(setup.message).toContain('the source does not exist');
       expect(setup.message).toContain(source);
       expect(setup.step).toContain('/needed');
-    });
-  });
-
-  describe('symlinks in a bind source cannot redirect mounts or entries to the host', () => {
-    /** A host dir bound read-write at /work holding links that point out of the sandbox. */
-    function trap() {
-      const outside = tempDir('nsbox-outside-'); // writable by the sandbox user, but never bound
-      const bound = tempDir('nsbox-trap-');
-      fs.symlinkSync('/etc', path.join(bound, 'evil'));
-      fs.symlinkSync(outside, path.join(bound, 'evil2'));
-      fs.symlinkSync(path.join(outside, 'planted'), path.join(bound, 'evilfile'));
-      const bind: MountSpec = { type: 'bind', source: bound, target: '/work', readOnly: false };
-      return { outside, bound, bind };
-    }
-
-    /** Setup may refuse (ELOOP) or build the mount beneath the new root; either way, it must not reach the host. */
-    async function attempt(mounts: MountSpec[]): Promise<'refused' | 'ran'> {
-      try {
-        const result = await sh('true', { mounts });
-        expect(result.status).toBe('ok');
-        return 'ran';
-      } catch (error) {
-        expect(error).toBeInstanceOf(SetupError);
-        expect((error as SetupError).errno).toBe('ELOOP');
-        return 'refused';
-      }
-    }
-
-    it('a tmpfs at /work/evil/x (evil -> /etc) does not touch the host /etc', async () => {
-      const { bind } = trap();
-      const before = fs.readdirSync('/etc');
-      await attempt([bind, { type: 'tmpfs', target: '/work/evil/x' }]);
-      expect(fs.existsSync('/etc/x')).toBe(false);
-      expect(fs.readdirSync('/etc')).toEqual(before);
-    });
-
-    it('mounts, directories and files through a link to a writable host dir never land there', async () => {
-      const { bind, outside, bound } = trap();
-      const outcomes = [
-        await attempt([bind, { type: 'tmpfs', target: '/work/evil2/x' }]),
-        await attempt([bind, { type: 'dir', target: '/work/evil2/newdir' }]),
-        await attempt([bind, { type: 'file', target: '/work/evil2/f', content: 'pwned\n' }]),
-        await attempt([bind, { type: 'file', target: '/work/evilfile', content: 'pwned\n' }]),
-        await attempt([bind, { type: 'symlink', target: '/work/evil2/l', linkTo: '/' }]),
-        await attempt([bind, { type: 'bind', source: '/usr/bin', target: '/work/evil2/b' }]),
-      ];
-      expect(fs.readdirSync(outside)).toEqual([]);
-      expect(fs.readdirSync(bound).sort()).toEqual(['evil', 'evil2', 'evilfile']);
-      // With this implementation every one of them is refused; record it so a change is noticed.
-      expect(outcomes).toEqual(Array(outcomes.length).fill('refused'));
-    });
-
-    it('the refusal explains that targets never go through symlinks', async () => {
-      const { bind } = trap();
-      const error = await rejection(sh('true', { mounts: [bind, { type: 'tmpfs', target: '/work/evil/x' }] }));
-      expect(error).toBeInstanceOf(SetupError);
-      expect(error.message).toContain('ELOOP');
-      expect(error.message).toContain('/work/evil/x');
     });
   });
 

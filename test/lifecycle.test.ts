@@ -1,38 +1,7 @@
-// How a run ends: exit codes, signals, kill(), AbortSignal, events, timings, and that nothing
-// of the sandbox outlives it, not even when the host process itself is SIGKILLed.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// How a run ends: exit codes, signals, kill(), AbortSignal, events and timings.
+import { describe, expect, it } from 'vitest';
 import { type RunReport, Sandbox } from '../src/index.js';
-import { type Bundle, bundleSource } from './helpers/bundle.js';
-import { hasPython, hostHasProcessMatching, hostProcessesMatching, PYTHON, waitFor } from './helpers/host.js';
-
-/** A sleep duration no other process on the host has in its command line. */
-let uniqueCounter = 0;
-function uniqueSleep(base: number): string {
-  uniqueCounter++;
-  return `${base}.${process.pid}${uniqueCounter}`;
-}
-
-/** Kills leftovers of a failed test, by pid, so later tests and lanes start clean. */
-function killLeftovers(text: string): void {
-  for (const { pid } of hostProcessesMatching(text)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** `pid` is (still) an nsbox init. */
-function isInit(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nsbox-init');
-  } catch {
-    return false;
-  }
-}
+import { hasPython, PYTHON } from './helpers/host.js';
 
 function spawned(child: { once(event: 'spawn', listener: () => void): unknown }): Promise<void> {
   return new Promise((resolve) => child.once('spawn', resolve));
@@ -170,78 +139,7 @@ describe('lifecycle', () => {
     expect(report.wallTimeMs).toBeGreaterThanOrEqual(290);
     expect(report.maxRssBytes).toBeGreaterThan(1 << 20);
   });
-
-  it('daemons left behind by the payload are gone when the run is over', async () => {
-    const plain = uniqueSleep(1234);
-    const stubborn = uniqueSleep(1235);
-    try {
-      // Wait until both have exec'd sleep, so the check below looks for something that did exist.
-      const script = `sleep ${plain} & setsid sh -c 'trap "" HUP TERM INT; exec sleep ${stubborn}' &
-        until [ "$(ps -eo args | grep -c '^sleep ')" -ge 2 ]; do :; done
-        ps -eo args | grep '^sleep ' | sort
-        exit 0`;
-      const result = await new Sandbox({}).run('/bin/sh', ['-c', script]);
-      expect(result.stdout).toBe(`sleep ${plain}\nsleep ${stubborn}\n`);
-      expect(result.status).toBe('ok');
-      expect(hostHasProcessMatching(plain)).toBe(false);
-      expect(hostHasProcessMatching(stubborn)).toBe(false);
-    } finally {
-      killLeftovers(plain);
-      killLeftovers(stubborn);
-    }
-  });
-
-  describe('when the host process is SIGKILLed', () => {
-    let bundle: Bundle;
-
-    beforeAll(() => {
-      bundle = bundleSource();
-    }, 60_000);
-
-    afterAll(() => bundle?.cleanup());
-
-    it('no sandboxed process survives it', async () => {
-      const marker = uniqueSleep(987);
-      const script = `
-        const { Sandbox } = await import(process.env.NSBOX_BUNDLE);
-        const child = new Sandbox({}).spawn('/bin/sleep', [process.env.NSBOX_SLEEP]);
-        child.on('spawn', () => console.log('spawned ' + child.pid));
-        child.on('error', (error) => { console.log('error ' + error.message); process.exit(1); });
-        setInterval(() => {}, 1000);
-      `;
-      let initPid: number | undefined;
-      const host = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...bundle.env, NSBOX_BUNDLE: bundle.file, NSBOX_SLEEP: marker },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      try {
-        const line = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          host.stdout!.on('data', (chunk: Buffer) => {
-            out += chunk;
-            if (out.includes('\n')) resolve(out.trim());
-          });
-          host.on('exit', (code) => reject(new Error(`host exited early (${code}): ${out}`)));
-          setTimeout(() => reject(new Error(`host did not report the spawn: ${out}`)), 20_000);
-        });
-        expect(line).toMatch(/^spawned \d+$/);
-        initPid = Number(line.split(' ')[1]);
-        expect(isInit(initPid)).toBe(true);
-        // The sleep must really be running, or the check below proves nothing.
-        expect(await waitFor(() => hostHasProcessMatching(marker), 2000)).toBe(true);
-
-        const hostExited = new Promise((resolve) => host.on('exit', resolve));
-        host.kill('SIGKILL');
-        await hostExited;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect({ payload: hostProcessesMatching(marker), initAlive: isInit(initPid) }).toEqual({ payload: [], initAlive: false });
-      } finally {
-        host.kill('SIGKILL');
-        killLeftovers(marker);
-        if (initPid !== undefined && isInit(initPid)) process.kill(initPid, 'SIGKILL');
-      }
-    });
-  });
+  // Daemons left behind: test/security/daemons.test.ts; the host process SIGKILLed: test/faults/host-killed.test.ts.
 });
 
 describe('signals outside the usual names', () => {

@@ -78,6 +78,19 @@ describe('stdio', () => {
     expect(report.status).toBe('ok');
   });
 
+  it("stdio 'ignore' is /dev/null", async () => {
+    // python3 as the payload reports its own fds 0 and 1 on stderr (a shell redirection would move them).
+    const code = "import os, sys; sys.stderr.write(os.readlink('/proc/self/fd/0') + '\\n' + os.readlink('/proc/self/fd/1') + '\\n')";
+    const child = new Sandbox({}).spawn(PYTHON, ['-c', code], { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
+    expect(child.stdin).toBeNull();
+    expect(child.stdout).toBeNull();
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk));
+    const report = await child.report;
+    expect(report.status).toBe('ok');
+    expect(err).toBe('/dev/null\n/dev/null\n');
+  });
+
   it("'inherit' does not crash", async () => {
     const child = new Sandbox({}).spawn('/bin/true', [], { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
     const seen = noErrors(child);
@@ -127,13 +140,5 @@ describe('stdio', () => {
     const result = await new Sandbox({}).run('/bin/true', [], { input: Buffer.alloc(8 * MiB, 2) });
     expect(result.status).toBe('ok');
   });
-
-  it('maxBuffer kills a run that prints too much', async () => {
-    const result = await new Sandbox({}).run('/bin/sh', ['-c', 'while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done'], { maxBuffer: 64 * 1024 });
-    expect(result.killed).toBe(true);
-    expect(result.status).not.toBe('ok');
-    // (status 'signaled' / SIGKILL: see the kill-right-after-start race test in lifecycle.test.ts)
-    expect(result.stdout.length + result.stderr.length).toBeLessThanOrEqual(64 * 1024);
-    expect(result.stdout.length).toBeGreaterThan(0);
-  });
+  // maxBuffer against a payload printing without end: test/security/resource-bombs.test.ts.
 });

@@ -333,7 +333,7 @@ function readMount(field: string, spec: unknown): MountSpec {
       };
     }
     case 'tmpfs': {
-      const size = ifGiven(spec.size, (value) => parseSize(`${field}.size`, value as Size));
+      const size = ifGiven(spec.size, (value) => readTmpfsSize(`${field}.size`, value));
       return { type, target: target(), ...(size === undefined ? {} : { size }), mode: readMode(`${field}.mode`, spec.mode, 0o1777) };
     }
     case 'proc':
@@ -346,6 +346,15 @@ function readMount(field: string, spec: unknown): MountSpec {
     case 'file':
       return { type, target: target(), content: readFileContent(`${field}.content`, required(field, spec, 'content', type, "'hello\\n'")), mode: readMode(`${field}.mode`, spec.mode, 0o644) };
   }
+}
+
+/** The kernel reads size=0 as "no limit" and nsbox then passes no size at all: half of RAM, not an empty tmpfs. */
+function readTmpfsSize(field: string, value: unknown): number {
+  const bytes = parseSize(field, value as Size);
+  if (bytes === 0) {
+    throw new PolicyError(field, value, 'a tmpfs of size 0 would get the kernel default (half of RAM), not no space', "write a size such as '64M', or leave size out on purpose for the kernel default");
+  }
+  return bytes;
 }
 
 function readMountType(field: string, type: unknown): MountType {

@@ -129,32 +129,7 @@ describe.skipIf(!hasGcc)('seccomp default preset' + (hasGcc ? '' : ' [skipped: g
     expect(wrong).toEqual([]);
   });
 
-  it('the kernel-attack-surface calls are denied: bpf, perf_event_open, userfaultfd, keyrings, kexec, modules, reboot (EPERM), io_uring_setup (ENOSYS)', () => {
-    const named = ['bpf', 'perf_event_open', 'userfaultfd', 'keyctl', 'add_key', 'request_key', 'kexec_load', 'init_module', 'finit_module', 'reboot', 'ptrace', 'open_by_handle_at', 'io_uring_setup', 'io_uring_enter', 'io_uring_register'];
-    const got = Object.fromEntries(
-      named.map((name) => {
-        const c = cases.find((entry) => entry.rule.syscall === name && entry.rule.args === undefined);
-        return [name, c ? describeProbe(batch.get(c.spec)) : 'no rule'];
-      }),
-    );
-    expect(got).toEqual({
-      bpf: 'EPERM',
-      perf_event_open: 'EPERM',
-      userfaultfd: 'EPERM',
-      keyctl: 'EPERM',
-      add_key: 'EPERM',
-      request_key: 'EPERM',
-      kexec_load: 'EPERM',
-      init_module: 'EPERM',
-      finit_module: 'EPERM',
-      reboot: 'EPERM',
-      ptrace: 'EPERM',
-      open_by_handle_at: 'EPERM',
-      io_uring_setup: 'ENOSYS',
-      io_uring_enter: 'ENOSYS',
-      io_uring_register: 'ENOSYS',
-    });
-  });
+  // The kernel-attack-surface calls made as an exploit makes them: test/security/kernel-syscalls.test.ts.
 
   const CHECKS = ['clone-newuser', 'thread', 'clone3', 'unshare-newns', 'mount', 'personality-aslr', 'personality-rie', 'pty-tiocsti'];
 

@@ -20,12 +20,15 @@ import {
   type ResolvedSeccomp,
 } from '../src/seccomp/index.js';
 import { AUDIT_ARCH, X32_SYSCALL_BIT } from '../src/seccomp/arch.js';
+import { complementOf, type Cube } from '../src/seccomp/fragments.js';
 import { which } from './helpers/syscalls.js';
 import {
   ADDR_NO_RANDOMIZE,
+  CLONE_NAMESPACE_FLAGS,
   CLONE_NEWCGROUP,
   CLONE_NEWNET,
   CLONE_NEWNS,
+  CLONE_NEWPID,
   CLONE_NEWTIME,
   CLONE_NEWUSER,
   PER_LINUX32,
@@ -33,6 +36,7 @@ import {
   TIOCLINUX,
   TIOCSTI,
   UNAME26,
+  UNSHARE_NAMESPACE_FLAGS,
 } from '../src/seccomp/presets/common.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -340,6 +344,126 @@ describe('the judge preset', () => {
 
 // ---- validation ----
 
+// ---- compact argument checks (src/seccomp/fragments.ts) ----
+
+/** What the resolved rules say for a call, read from the policy itself (rules ORed, conditions ANDed, else default). */
+function ruleDecision(resolved: ResolvedSeccomp, name: string, args: readonly (number | bigint)[]): number {
+  const word = (value: number | bigint) => BigInt.asUintN(64, BigInt(value));
+  const matching = resolved.policy.rules.filter(
+    (rule) =>
+      rule.syscall === name &&
+      (rule.args ?? []).every((c) => {
+        const arg = word(args[c.index] ?? 0);
+        const value = BigInt(c.value);
+        switch (c.op) {
+          case 'masked-eq': return (arg & BigInt(c.mask ?? 0)) === value;
+          case 'eq': return arg === value;
+          case 'ne': return arg !== value;
+          case 'lt': return arg < value;
+          case 'le': return arg <= value;
+          case 'gt': return arg > value;
+          case 'ge': return arg >= value;
+        }
+      }),
+  );
+  const action = matching.length > 0 ? matching[0].action : resolved.policy.defaultAction;
+  if (action === 'allow') return RET.allow;
+  if (action === 'kill-process') return RET.kill;
+  if (action === 'trap') return RET.trap;
+  if (action === 'log') return RET.log;
+  return (RET.errno | action.errno) >>> 0;
+}
+
+describe('compact argument checks', () => {
+  it('complementOf lists exactly the values no cube contains, as disjoint cubes', () => {
+    // Exhaustive on 12-bit words: every value is in the cubes or in exactly one complement piece, never both.
+    let seed = 99;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+    let checked = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const cubes: Cube[] = Array.from({ length: 1 + (random() % 10) }, () => {
+        const mask = (random() & 0xfff) | 1;
+        return { mask, value: random() & mask };
+      });
+      const complement = complementOf(cubes, 1000);
+      if (!complement) continue;
+      const wrong: number[] = [];
+      for (let x = 0; x < 4096; x++) {
+        const inCubes = cubes.some((c) => (x & c.mask) === c.value);
+        const pieces = complement.filter((c) => (x & c.mask) === c.value).length;
+        if (pieces !== (inCubes ? 0 : 1)) wrong.push(x);
+      }
+      expect(wrong, JSON.stringify(cubes)).toEqual([]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  it('finds the short complements of the presets\' rule groups', () => {
+    const bit = (flag: number) => ({ mask: flag, value: flag });
+    const ns = CLONE_NAMESPACE_FLAGS.reduce((m, f) => m | f, 0) >>> 0;
+    expect(complementOf(CLONE_NAMESPACE_FLAGS.map(bit), 8)).toEqual([{ mask: ns, value: 0 }]);
+    expect(complementOf([{ mask: 0xffffffff, value: TIOCSTI }, { mask: 0xffffffff, value: TIOCLINUX }], 8)).toBeNull();
+  });
+
+  it('decides clone, unshare, personality and ioctl exactly as the rules say', () => {
+    const hiWords = [0n, 0xdeadn << 32n, 0xffffffffn << 32n];
+    const flagSets = [0, 0x3d0f00, 0x1200011, 0x11, ...UNSHARE_NAMESPACE_FLAGS, ...UNSHARE_NAMESPACE_FLAGS.map((f) => (f | 0x3d0f00) >>> 0)];
+    for (const setting of ['default', 'judge', { preset: 'default', allowIoUring: true }] as const) {
+      const resolved = resolveSeccomp('policy.seccomp', setting)!;
+      const program = compileSeccomp(resolved);
+      for (const value of [...sampleValues32(), ...flagSets]) {
+        for (const hi of hiWords) {
+          const arg = hi | BigInt(value >>> 0);
+          for (const [name, args] of [['clone', [arg]], ['unshare', [arg]], ['personality', [arg]], ['ioctl', [3, arg]]] as const) {
+            expect(runFilter(program, { nr: nr(name), args }), `${JSON.stringify(setting)} ${name}(0x${arg.toString(16)})`).toBe(ruleDecision(resolved, name, args));
+          }
+        }
+      }
+    }
+  });
+
+  it('denies clone and unshare with each namespace flag alone, and allows thread and fork flags', () => {
+    const program = compiled('default');
+    for (const flag of CLONE_NAMESPACE_FLAGS) {
+      expect(decide(program, 'clone', flag), `clone 0x${flag.toString(16)}`).toBe(RET.errno | EPERM);
+      expect(decide(program, 'clone', (0xffffn << 32n) | BigInt(0x3d0f00 | flag))).toBe(RET.errno | EPERM);
+    }
+    for (const flag of UNSHARE_NAMESPACE_FLAGS) expect(decide(program, 'unshare', flag), `unshare 0x${flag.toString(16)}`).toBe(RET.errno | EPERM);
+    expect(decide(program, 'clone', 0x3d0f00)).toBe(RET.allow);
+    expect(decide(program, 'clone', 0x1200011)).toBe(RET.allow);
+    expect(decide(program, 'clone', 0x11 /* SIGCHLD: plain fork */)).toBe(RET.allow);
+    expect(decide(program, 'unshare', 0x400 /* CLONE_FILES */)).toBe(RET.allow);
+  });
+
+  it('keeps the default filter short, since installing it is paid on every spawn', () => {
+    // 232 instructions with one libseccomp rule per flag / personality case; the install time follows the length.
+    expect(instructionCount(compiled('default'))).toBeLessThanOrEqual(110);
+    expect(instructionCount(compiled('judge'))).toBeLessThanOrEqual(350);
+  });
+
+  it('leaves no placeholder errno in the program, even when the policy uses the first candidates itself', () => {
+    const policy = {
+      defaultAction: 'allow',
+      rules: [
+        { syscall: 'mount', action: { errno: 4094 } },
+        { syscall: 'unshare', action: { errno: 'EPERM' }, args: [{ index: 0, op: 'masked-eq', mask: CLONE_NEWUSER, value: CLONE_NEWUSER }] },
+        { syscall: 'unshare', action: { errno: 'EPERM' }, args: [{ index: 0, op: 'masked-eq', mask: CLONE_NEWNET, value: CLONE_NEWNET }] },
+        { syscall: 'unshare', action: { errno: 'EPERM' }, args: [{ index: 0, op: 'masked-eq', mask: CLONE_NEWNS, value: CLONE_NEWNS }] },
+      ],
+    };
+    const resolved = resolveSeccomp('p', policy)!;
+    const program = compileSeccomp(resolved);
+    const returns = new Set<number>();
+    for (let pc = 0; pc < instructionCount(program); pc++) if (program.readUInt16LE(pc * 8) === 0x06) returns.add(program.readUInt32LE(pc * 8 + 4));
+    expect([...returns].sort()).toEqual([RET.errno | EPERM, RET.errno | 4094, RET.kill, RET.allow].sort());
+    expect(decide(program, 'mount')).toBe(RET.errno | 4094);
+    for (const flags of [0, CLONE_NEWUSER, CLONE_NEWNET | 0x400, CLONE_NEWNS, CLONE_NEWPID, 0x400]) {
+      expect(decide(program, 'unshare', flags)).toBe(ruleDecision(resolved, 'unshare', [flags]));
+    }
+  });
+});
+
 describe('resolveSeccomp', () => {
   it("returns null for 'none' and names presets", () => {
     expect(resolveSeccomp('policy.seccomp', 'none')).toBeNull();
@@ -385,6 +509,9 @@ describe('resolveSeccomp', () => {
     expect(error.fix).toContain("did you mean 'EPERM'");
     expect(catchPolicyError(() => resolveSeccomp('p', { defaultAction: 'allow', rules: [{ syscall: 'mount', action: { errno: 'NOPE' } }] })).field).toBe('p.rules[0].action.errno');
     expect(catchPolicyError(() => resolveSeccomp('p', { defaultAction: 'allow', rules: [{ syscall: 'mount', action: { errno: 5000 } }] })).field).toBe('p.rules[0].action.errno');
+    // 4095 is the kernel's MAX_ERRNO, but libseccomp refuses it: refused here, not at compile time.
+    expect(catchPolicyError(() => resolveSeccomp('p', { defaultAction: 'allow', rules: [{ syscall: 'mount', action: { errno: 4095 } }] })).field).toBe('p.rules[0].action.errno');
+    expect(compileSeccomp(resolveSeccomp('p', { defaultAction: 'allow', rules: [{ syscall: 'mount', action: { errno: 4094 } }] })!).length).toBeGreaterThan(0);
     expect(catchPolicyError(() => resolveSeccomp('p', { defaultAction: 'allow', rules: [{ syscall: 'mount', action: 'EPERM' }] })).fix).toContain("{ errno: 'EPERM' }");
   });
 

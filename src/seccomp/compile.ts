@@ -19,6 +19,7 @@ import {
   libseccompVersion,
   type ScmpArgCmp,
 } from './bindings.js';
+import { fragmentCode, planFragments, spliceFragments } from './fragments.js';
 import type { ResolvedSeccomp, ResolvedSeccompAction, ResolvedSeccompPolicy } from './rules.js';
 
 /** Size of struct sock_filter. */
@@ -80,7 +81,19 @@ function compile(resolved: ResolvedSeccomp): Buffer {
     restrictToNativeArch(step, ctx);
     // Binary-tree dispatch (libseccomp 2.5+); an older libseccomp builds the linear list, which is only slower.
     lib.seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, OPTIMIZE_BINARY_TREE);
-    for (const rule of policy.rules) {
+    // Groups of masked-eq rules that a short check replaces (fragments.ts): libseccomp dispatches each such syscall
+    // to a placeholder errno, which becomes a jump to the check once the program is exported.
+    const { fragments, rules } = planFragments(policy);
+    const placeholders = unusedErrnos(policy, fragments.length);
+    const parts: { placeholder: number; code: ReturnType<typeof fragmentCode> }[] = [];
+    fragments.forEach((fragment, i) => {
+      const nr = syscallNumber(fragment.syscall);
+      if (nr < 0) return;
+      const placeholder = SCMP_ACT_ERRNO(placeholders[i]);
+      check(step, `add the dispatch of ${fragment.syscall}`, lib.seccomp_rule_add_array(ctx, placeholder, nr, 0, null));
+      parts.push({ placeholder, code: fragmentCode(fragment, actionValue(fragment.action), actionValue(policy.defaultAction)) });
+    });
+    for (const rule of rules) {
       const nr = syscallNumber(rule.syscall);
       // A syscall of other architectures only (e.g. stime on x86_64): nothing to filter here.
       if (nr < 0) continue;
@@ -96,7 +109,12 @@ function compile(resolved: ResolvedSeccomp): Buffer {
     fd = libc().memfd_create('nsbox-seccomp', MFD_CLOEXEC);
     if (fd < 0) throw new SyscallError('memfd_create', lastErrno());
     check(step, 'export the BPF program', lib.seccomp_export_bpf(ctx, fd));
-    const program = readAll(fd);
+    let program: Buffer;
+    try {
+      program = spliceFragments(readAll(fd), parts);
+    } catch (error) {
+      throw new SetupError(step, 'EINVAL', `the exported program could not take the compact argument checks: ${(error as Error).message}`, 'this is a bug in nsbox; please report it with the policy');
+    }
     verify(step, resolved, program);
     return program;
   } finally {
@@ -117,6 +135,20 @@ function restrictToNativeArch(step: string, ctx: unknown): void {
       check(step, `remove architecture 0x${token.toString(16)}`, lib.seccomp_arch_remove(ctx, token));
     }
   }
+}
+
+/**
+ * `count` errno values (largest first, from 4094: libseccomp 2.5 refuses 4095) that no action of the policy uses: the
+ * placeholders of fragments. They never reach the kernel: spliceFragments replaces every one.
+ */
+function unusedErrnos(policy: ResolvedSeccompPolicy, count: number): number[] {
+  const used = new Set<number>();
+  for (const action of [policy.defaultAction, ...policy.rules.map((rule) => rule.action)]) {
+    if (typeof action !== 'string') used.add(action.errno);
+  }
+  const free: number[] = [];
+  for (let errno = 4094; free.length < count; errno--) if (!used.has(errno)) free.push(errno);
+  return free;
 }
 
 function actionValue(action: ResolvedSeccompAction): number {

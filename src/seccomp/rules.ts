@@ -90,8 +90,11 @@ const PRESET_FIELDS = ['preset', 'allowNamespaces', 'allowIoUring', 'extraRules'
 const POLICY_FIELDS = ['defaultAction', 'rules'];
 const RULE_FIELDS = ['syscall', 'action', 'args'];
 const CONDITION_FIELDS = ['index', 'op', 'value', 'mask'];
-/** The kernel's MAX_ERRNO: SECCOMP_RET_ERRNO data above it would not read as an error in user space. */
-const MAX_ERRNO = 4095;
+/**
+ * The largest errno a rule may return: the kernel's MAX_ERRNO is 4095 (above it the value would not read as an error
+ * in user space), but libseccomp 2.5 refuses 4095 itself, so a policy using it would fail only at compile time.
+ */
+const MAX_ERRNO = 4094;
 const MAX_U64 = (1n << 64n) - 1n;
 /** More rules than any sensible policy, and still far below what would not fit the kernel's 4096 instructions. */
 const MAX_RULES = 1024;

@@ -36,6 +36,18 @@ describe('a worker that breaks the channel', () => {
     });
   }
 
+  it('a worker that closes its channel and keeps running is noticed at once and ended after the grace period', async () => {
+    const { worker } = start('misbehave.mjs');
+    await worker.ready;
+    expect(await worker.request('close-channel')).toBe('closing');
+    const started = performance.now();
+    const report = await worker.report;
+    // Noticed when the channel closed (a 1 s grace for the worker's own exit), not at a request timeout.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(report).toMatchObject({ status: 'signaled', signal: 'SIGKILL', killed: true });
+    expect(() => worker.postMessage('late')).toThrow(WorkerExitedError);
+  });
+
   it('a real message over maxMessageBytes is refused as EMSGSIZE before the body is buffered', async () => {
     const { worker } = start('misbehave.mjs', {}, { maxMessageBytes: '1M' });
     await worker.ready;

@@ -56,7 +56,7 @@ export class WarmSandbox {
    * `onChange` hears every state change: 'parked' (ready for a job), 'closed' (gone: replace it).
    * The policy must pass checkWarmable().
    */
-  constructor(private readonly policy: ResolvedPolicy, private readonly onChange: (warm: WarmSandbox) => void) {
+  constructor(policy: ResolvedPolicy, private readonly onChange: (warm: WarmSandbox) => void) {
     this.limitPlan = planLimits(policy);
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = (error) => (error ? reject(error) : resolve());

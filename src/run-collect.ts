@@ -2,6 +2,7 @@
 // Shared by Sandbox.run and the pool's warm jobs.
 import type { SandboxChild } from './child.js';
 import type { RunResult } from './report.js';
+import type { RunOptions, SpawnOptions } from './sandbox.js';
 
 export const DEFAULT_MAX_BUFFER = 64 << 20;
 
@@ -41,4 +42,16 @@ export async function collectRun(child: SandboxChild, input: string | Uint8Array
     stdout: Buffer.concat(chunks.stdout).toString('utf8'),
     stderr: Buffer.concat(chunks.stderr).toString('utf8'),
   };
+}
+
+/** run(): spawn with piped output (and stdin piped when there is input), then collect. `spawn` is a Sandbox's or a warm sandbox's. */
+export function runToEnd(spawn: (options: SpawnOptions) => SandboxChild, options: RunOptions): Promise<RunResult> {
+  const { input, maxBuffer = DEFAULT_MAX_BUFFER, ...spawnOptions } = options;
+  const child = spawn({
+    ...spawnOptions,
+    stdin: input !== undefined ? 'pipe' : (spawnOptions.stdin ?? 'ignore'),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  return collectRun(child, input, maxBuffer);
 }

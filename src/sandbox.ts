@@ -10,7 +10,7 @@ import type { Limits, Policy, ResolvedPolicy } from './policy/types.js';
 import { LIMIT_NAMES, readLimits } from './policy/limits.js';
 import { closestName } from './policy/checks.js';
 import { checkOutputLimit, prepareLimits } from './run-limits.js';
-import { collectRun, DEFAULT_MAX_BUFFER, killOnAbort } from './run-collect.js';
+import { killOnAbort, runToEnd } from './run-collect.js';
 import { releaseZygote } from './zygote.js';
 import { resolvePolicy } from './policy/validate.js';
 import { type HostReport, probeHost } from './probe/index.js';
@@ -164,14 +164,7 @@ export class Sandbox {
 
   /** Run to completion and collect stdout and stderr as strings. Rejects only when the sandbox could not be set up. */
   async run(command: string, args: readonly string[] = [], options: RunOptions = {}): Promise<RunResult> {
-    const { input, maxBuffer = DEFAULT_MAX_BUFFER, ...spawnOptions } = options;
-    const child = this.spawn(command, args, {
-      ...spawnOptions,
-      stdin: input !== undefined ? 'pipe' : (spawnOptions.stdin ?? 'ignore'),
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    return collectRun(child, input, maxBuffer);
+    return runToEnd((spawnOptions) => this.spawn(command, args, spawnOptions), options);
   }
 }
 

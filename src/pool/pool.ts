@@ -6,7 +6,7 @@ import type TypedEmitter from 'typed-emitter';
 import { PolicyError, PoolError, SandboxError } from '../errors.js';
 import type { Policy } from '../policy/types.js';
 import type { RunResult } from '../report.js';
-import { collectRun, DEFAULT_MAX_BUFFER } from '../run-collect.js';
+import { runToEnd } from '../run-collect.js';
 import { type RunOptions, Sandbox } from '../sandbox.js';
 import { checkWarmable } from '../warm/requirements.js';
 import { WarmPool } from './warm-pool.js';
@@ -125,20 +125,13 @@ export class SandboxPool extends (EventEmitter as unknown as new () => TypedEmit
       if (!this.warm) this.coldJobs++;
       return this.sandbox.run(command, args, options);
     }
-    const { input, maxBuffer = DEFAULT_MAX_BUFFER, ...spawnOptions } = options;
-    let child;
+    // runToEnd spawns synchronously: a job refused before it reached the sandbox (PolicyError, say) throws here.
     try {
-      child = warm.spawn(command, args, {
-        ...spawnOptions,
-        stdin: input !== undefined ? 'pipe' : (spawnOptions.stdin ?? 'ignore'),
-        stdout: 'pipe',
-        stderr: 'pipe',
-      });
+      return runToEnd((spawnOptions) => warm.spawn(command, args, spawnOptions), options);
     } catch (error) {
       this.warm!.release(warm);
       throw error;
     }
-    return collectRun(child, input, maxBuffer);
   }
 
   /** Counters: jobs run warm and cold, and warm sandboxes built and replaced. */

@@ -77,6 +77,15 @@ describe('SandboxPool', () => {
     await pool.close();
   });
 
+  it('a job refused before it reaches its sandbox (per-job limits the pool was not prepared for) leaves the sandbox to the next job', async () => {
+    const pool = new SandboxPool({}, { concurrency: 1, warm: 1 });
+    // A cgroup limit in a pool whose sandboxes have no cgroup: PolicyError (or UnsupportedError where no cgroup exists).
+    await expect(pool.run('/bin/true', [], { limits: { memory: '64M' } })).rejects.toThrow(/options\.limits|cgroup/);
+    expect((await pool.run('/bin/echo', ['next'])).stdout).toBe('next\n');
+    expect(pool.stats).toMatchObject({ built: 1, replaced: 0 });
+    await pool.close();
+  });
+
   it('validates its options, naming the field', () => {
     expect(() => new SandboxPool({}, { concurrency: 0 })).toThrow(PolicyError);
     expect(() => new SandboxPool({}, { concurrency: 0 })).toThrow(/options\.concurrency/);

@@ -230,7 +230,8 @@ static void run_job(struct parked *p, int control, int *fds, int count, const si
 	if (parsed) {
 		/* As in a one-shot sandbox: descriptors passed to the payload stay with the payload only. */
 		for (unsigned i = 0; i < job.n_fds; i++)
-			close((int)job.fds[i].from);
+			if (job.fds[i].from < OWN_FD_BASE) /* never one of PID 1's own */
+				close((int)job.fds[i].from);
 		forward_to(p->pid);
 		supervise_payload(&job, p->pid, p->channel, control, wait_mask, &end);
 	} else {

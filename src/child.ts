@@ -163,7 +163,8 @@ export class SandboxChild extends (EventEmitter as unknown as new () => TypedEmi
     });
     readStatus(launched.status, (r) => this.onRecord(r), () => {
       this.statusOpen = false;
-      sweepNow();
+      // The status pipe closing usually means our child PID 1 just ended; a warm job's PID 1 stays.
+      if (!ctx.warm) sweepNow();
       this.maybeFinish();
     });
     if (ctx.warm) {

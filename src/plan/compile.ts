@@ -6,7 +6,7 @@ import type { Enforced } from '../report.js';
 import { landlockPlan, type LandlockPlan } from '../landlock/index.js';
 import { compileSeccomp, type ResolvedSeccomp } from '../seccomp/index.js';
 import { CloneFlag, CpuFormat, LANDLOCK_OPTIONAL, LimitKind, MountFlag, OomWatch, Op, ROOT_READONLY, Rlimit, SECCOMP_NOTIFY_KILLS } from './protocol.js';
-import { PlanWriter } from './writer.js';
+import { type PlanSection, PlanWriter } from './writer.js';
 
 export interface HostIdentity {
   /** Effective ids of the host process; 0 means root, whatever its capabilities. */
@@ -87,7 +87,7 @@ export function compilePlan(
 
   if (ns.mount) {
     plan.add(Op.ROOTFS, ROOT_READONLY, [{ u64: BigInt(policy.rootSize) }], 'mount the new root (tmpfs)');
-    for (const mount of policy.mounts) addMount(plan, mount);
+    plan.append(mountsSection(policy.mounts));
   }
 
   for (const [name, value] of Object.entries(policy.rlimits)) {
@@ -145,6 +145,13 @@ export function compilePlan(
 }
 
 const NO_MOUNTS: readonly MountSpec[] = [];
+/** The mount records, encoded once per mount list: every spawn of a Sandbox (or job of a pool) shares it. */
+const mountSections = new WeakMap<readonly MountSpec[], PlanSection>();
+function mountsSection(mounts: readonly MountSpec[]): PlanSection {
+  let section = mountSections.get(mounts);
+  if (!section) mountSections.set(mounts, (section = PlanWriter.section((writer) => mounts.forEach((mount) => addMount(writer, mount)))));
+  return section;
+}
 /** The Landlock plan, remembered per resolved setting and mount list: a pool's jobs share both objects. */
 const landlockPlans = new WeakMap<object, WeakMap<object, LandlockPlan>>();
 function landlockFor(setting: NonNullable<ResolvedPolicy['landlock']>, mounts: readonly MountSpec[]): LandlockPlan {

@@ -3,8 +3,21 @@ import { PLAN_MAGIC, PLAN_VERSION } from './protocol.js';
 /** A field of a plan record, encoded little-endian; strings get a terminating NUL. */
 export type Field = { u32: number } | { u64: bigint } | { str: string } | { bytes: Uint8Array };
 
+/** Records encoded once and appended to many plans (a policy's mounts, say): see PlanWriter.section(). */
+export interface PlanSection {
+  readonly records: readonly Buffer[];
+  readonly descriptions: readonly string[];
+}
+
 /** Builds the binary plan read by nsbox-init (format: src/native/protocol.h). */
 export class PlanWriter {
+  /** Encode the records `build` adds, to append them later with append(). */
+  static section(build: (writer: PlanWriter) => void): PlanSection {
+    const writer = new PlanWriter();
+    build(writer);
+    return { records: writer.records, descriptions: writer.descriptions };
+  }
+
   private readonly records: Buffer[] = [];
   /** Words for each record, used to name a failing step. */
   readonly descriptions: string[] = [];
@@ -19,6 +32,11 @@ export class PlanWriter {
     this.records.push(head, ...parts);
     this.descriptions.push(description);
     return this.descriptions.length - 1;
+  }
+
+  append(section: PlanSection): void {
+    this.records.push(...section.records);
+    this.descriptions.push(...section.descriptions);
   }
 
   finish(): Buffer {

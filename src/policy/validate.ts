@@ -105,8 +105,9 @@ export function resolvePolicy(input: unknown, host: HostFacts): ResolvedPolicy {
   const profileMounts = namespaces.pid || !namespaces.user ? base.mounts : base.mounts.filter((m) => m.type !== 'proc');
   return {
     namespaces,
-    // Without a mount namespace the payload sees the host's tree as it is: nothing to mount.
-    mounts: namespaces.mount ? [...profileMounts, ...userMounts] : [],
+    // Without a mount namespace the payload sees the host's tree as it is: nothing to mount. Frozen, as are its
+    // entries: the plan compiler encodes a mount list once and reuses it for every spawn (src/plan/compile.ts).
+    mounts: Object.freeze((namespaces.mount ? [...profileMounts, ...userMounts] : []).map((m) => Object.freeze({ ...m }))) as MountSpec[],
     rootSize: rootSize ?? base.rootSize,
     uid: base.uid,
     gid: base.gid,

@@ -100,9 +100,9 @@ export class SandboxPool extends (EventEmitter as unknown as new () => TypedEmit
     // Aborting a waiting job takes it out of the queue (the promise rejects with the signal's reason);
     // aborting a running one kills it, and the promise resolves with its report (killed: true).
     let started = false;
-    const dequeue = new AbortController();
+    const dequeue = signal ? new AbortController() : undefined;
     const onAbort = () => {
-      if (!started) dequeue.abort(signal?.reason);
+      if (!started) dequeue!.abort(signal?.reason);
     };
     if (signal?.aborted) return Promise.reject(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -113,7 +113,7 @@ export class SandboxPool extends (EventEmitter as unknown as new () => TypedEmit
       const outcome = await this.execute(command, args, { ...runOptions, signal });
       this.emit('done', job, outcome);
       return outcome;
-    }, { priority, signal: dequeue.signal }) as Promise<PoolResult>;
+    }, { priority, signal: dequeue?.signal }) as Promise<PoolResult>;
     result.finally(() => signal?.removeEventListener('abort', onAbort)).catch(() => {});
     result.catch((error: Error) => this.emit('error', error, job));
     return result;

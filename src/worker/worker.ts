@@ -187,13 +187,15 @@ export class SandboxWorker<S extends WorkerSpec = WorkerSpec> {
   private breakChannel(error: WorkerProtocolError | WorkerLoadError): void {
     if (this.closedBy) return;
     this.closedBy = error;
+    // Killed before its channel closes: a worker that saw the close first could exit by itself, and its report
+    // would then read as a clean exit rather than the kill it is. A load failure exits by itself; give it the
+    // grace period so its report is its own exit, not our kill.
+    if (error instanceof WorkerLoadError) this.killAfterGrace();
+    else this.child.kill('SIGKILL');
     this.endpoint.close(error);
     this.settleReady(error);
     this.socket.destroy();
     this.events.emit('error', error);
-    // A load failure exits by itself; give it the grace period so its report is its own exit, not our kill.
-    if (error instanceof WorkerLoadError) this.killAfterGrace();
-    else this.child.kill('SIGKILL');
   }
 
   private onChannelClosed(): void {

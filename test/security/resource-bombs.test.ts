@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../src/index.js';
 import { hasPython, hostProcessesMatching, PYTHON } from '../helpers/host.js';
@@ -42,15 +43,15 @@ describe.skipIf(noCgroupReason !== null)(needsCgroups('fork and memory bombs und
 
 describe('disk and output bombs under the default profile', () => {
   it('filling /tmp and /dev/shm stops at 64 MiB each with ENOSPC; the root is read-only; the host tmp dir is untouched', async () => {
-    const hostTmp = os.tmpdir();
-    const before = fs.readdirSync(hostTmp).length;
-    const script = `for f in /tmp/fill /dev/shm/fill /fill; do
+    // A name of this run only: other test files create entries in the host's tmp dir meanwhile.
+    const name = `fill-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const script = `for f in /tmp/${name} /dev/shm/${name} /${name}; do
       why=$(dd if=/dev/zero of=$f bs=1M 2>&1 | grep -o 'No space left on device\\|Read-only file system')
       echo "$f $(stat -c %s $f 2>/dev/null || echo none) $why"; done`;
     const result = await new Sandbox({}).run('/bin/sh', ['-c', script]);
     expect(result.status).toBe('ok');
-    expect(result.stdout).toBe(`/tmp/fill ${64 * MiB} No space left on device\n/dev/shm/fill ${64 * MiB} No space left on device\n/fill none Read-only file system\n`);
-    expect(fs.readdirSync(hostTmp).length).toBeLessThanOrEqual(before + 1); // (other test files may add a dir meanwhile)
+    expect(result.stdout).toBe(`/tmp/${name} ${64 * MiB} No space left on device\n/dev/shm/${name} ${64 * MiB} No space left on device\n/${name} none Read-only file system\n`);
+    expect(fs.existsSync(path.join(os.tmpdir(), name))).toBe(false);
   });
 
   it('printing without end: run() kills the run at maxBuffer (64 MiB by default) and keeps no more than that', async () => {

@@ -47,6 +47,8 @@ export class WarmSandbox {
   private settleReady!: (error?: Error) => void;
   private readonly limitPlan: LimitPlan;
   private markExited!: () => void;
+  /** The job running now; a signal meant for an earlier job (its output still draining, say) is dropped. */
+  private currentJob = 0;
   /** Resolves once PID 1 has been reaped (or never started). */
   readonly exited = new Promise<void>((resolve) => {
     this.markExited = resolve;
@@ -180,11 +182,12 @@ export class WarmSandbox {
       cgroup?.closeInitFds();
       this.nextCgroup = null;
       this.state = 'busy';
+      const job = ++this.currentJob;
       const child = new SandboxChild(launched, childContext(compiled, command, policy, {
         startNs,
         cgroup,
         statsIntervalMs: options.statsInterval,
-        warm: { pid: this.pid, signal: (n) => this.signalJob(n) },
+        warm: { pid: this.pid, signal: (n) => this.signalJob(job, n) },
       }));
       killOnAbort(child, options.signal);
       return child;
@@ -209,8 +212,8 @@ export class WarmSandbox {
     return wanted;
   }
 
-  private signalJob(signal: number): boolean {
-    if (this.state === 'closed') return false;
+  private signalJob(job: number, signal: number): boolean {
+    if (this.state !== 'busy' || job !== this.currentJob) return false;
     if (signal === SIGKILL) {
       // Ends the job only: PID 1 kills everything else in the sandbox and stays for the next job.
       try {

@@ -91,8 +91,15 @@ describe('signals to a warm job', () => {
       stubborn.stdout!.once('data', () => stubborn.kill('SIGKILL'));
       expect(await stubborn.report).toMatchObject({ status: 'signaled', signal: 'SIGKILL', killed: true });
 
+      // A kill meant for an ended job (its output limit hit while its last output drains, say) must not reach the next.
       await parked(warm);
-      expect(await warm.spawn('/bin/true').report).toMatchObject({ status: 'ok' });
+      const next = warm.spawn('/bin/sh', ['-c', 'sleep 0.3; echo survived']);
+      const staleKill = (stubborn as unknown as { ctx: { warm: { signal(n: number): boolean } } }).ctx.warm.signal(9);
+      expect(staleKill).toBe(false);
+      let nextOut = '';
+      next.stdout!.on('data', (chunk: Buffer) => (nextOut += chunk));
+      expect(await next.report).toMatchObject({ status: 'ok' });
+      expect(nextOut).toBe('survived\n');
     } finally {
       warm.closeNow();
     }

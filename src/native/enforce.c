@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "confine.h"
 #include "status.h"
+#include "supervise.h"
 
 #define MIN_CHECK_NS 1000000ull /* 1 ms */
 
@@ -177,17 +177,6 @@ static void check_violation(struct enforcer *e)
 	kill_run(e);
 }
 
-/* The host asked a warm sandbox to end the current run ('K'), or is gone (EOF). */
-static void check_control(struct enforcer *e)
-{
-	char cmd;
-	ssize_t n = recv(e->control, &cmd, 1, MSG_DONTWAIT);
-	if (n == 0)
-		_exit(1);
-	if (n == 1 && cmd == 'K')
-		kill_run(e);
-}
-
 void enforce_stop(struct enforcer *e)
 {
 	if (e->timer_fd >= 0)
@@ -231,8 +220,8 @@ void enforce_wait(struct enforcer *e, const sigset_t *wait_mask)
 	}
 	if (oom_slot >= 0 && fds[oom_slot].revents)
 		check_oom(e);
-	if (control_slot >= 0 && fds[control_slot].revents)
-		check_control(e);
+	if (control_slot >= 0 && fds[control_slot].revents && control_says_kill(e->control))
+		kill_run(e);
 	if (timer_slot >= 0 && (fds[timer_slot].revents & POLLIN)) {
 		uint64_t expirations;
 		if (read(e->timer_fd, &expirations, sizeof(expirations)) < 0) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,21 +97,31 @@ int exit_code_for(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int control_says_kill(int control)
+{
+	char cmd;
+	ssize_t n = recv(control, &cmd, 1, MSG_DONTWAIT);
+	if (n == 0)
+		_exit(1);
+	return n == 1 && cmd == 'K';
+}
+
 /*
  * Read what the payload wrote to the exec channel before exec: an 8-byte timestamp and, if a
  * step failed, a status record. EOF after the timestamp alone means execve succeeded; EOF
  * with nothing at all means the payload died before exec (a signal from the host).
+ * Meanwhile a seccomp listener (a filter that refuses the payload's own execve must end the run,
+ * not hang it) and a warm sandbox's control socket (a kill before the job's execve) are watched.
  */
-static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_t *t_ns, struct nsbox_status *failure)
+static enum exec_outcome await_exec(int fd, int listener, int control, pid_t payload, uint64_t *t_ns, struct nsbox_status *failure)
 {
 	uint8_t buf[sizeof(uint64_t) + sizeof(struct nsbox_status)];
 	size_t got = 0;
 	int refused = 0;
 	while (got < sizeof(buf)) {
-		/* A filter that refuses something the payload does before execve (execve itself, say) must end the run, not hang it. */
-		if (listener >= 0) {
-			struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = listener, .events = POLLIN } };
-			if (poll(p, 2, -1) < 0 && errno == EINTR)
+		if (listener >= 0 || control >= 0) {
+			struct pollfd p[3] = { { .fd = fd, .events = POLLIN }, { .fd = listener, .events = POLLIN }, { .fd = control, .events = POLLIN } };
+			if (poll(p, 3, -1) < 0 && errno == EINTR)
 				continue;
 			int32_t nr;
 			uint32_t arch;
@@ -123,6 +134,10 @@ static enum exec_outcome await_exec(int fd, int listener, pid_t payload, uint64_
 			}
 			if (p[1].revents && !(p[1].revents & POLLIN))
 				listener = -1;
+			if (p[2].revents && control_says_kill(control))
+				kill(payload, SIGKILL); /* its channel then ends: read on to the EOF */
+			if (!(p[0].revents))
+				continue;
 		}
 		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
 		if (n < 0 && errno == EINTR)
@@ -169,7 +184,7 @@ void supervise_payload(const struct plan *plan, pid_t pid, int channel, int cont
 	int listener = confine_take_listener(plan, channel, pid);
 	uint64_t exec_ns = 0;
 	struct nsbox_status failure;
-	end->outcome = await_exec(channel, listener, pid, &exec_ns, &failure);
+	end->outcome = await_exec(channel, listener, control, pid, &exec_ns, &failure);
 	close(channel);
 	uint64_t cpu_at_exec = enforce_cpu_ns(plan);
 	if (end->outcome == EXEC_STARTED)

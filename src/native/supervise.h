@@ -44,6 +44,12 @@ struct payload_end {
 void supervise_payload(const struct plan *plan, pid_t pid, int channel, int control, const sigset_t *wait_mask,
 		       struct payload_end *end);
 
+/*
+ * A message on a warm sandbox's control socket while a job runs: true when the host asked to end the job ('K').
+ * At EOF the host is gone, and so is PID 1.
+ */
+int control_says_kill(int control);
+
 /* Exit code PID 1 leaves with for a payload's wait status. */
 int exit_code_for(int status);
 

@@ -1,10 +1,19 @@
-// Small checks every policy reader shares: plain objects, booleans, unknown keys with "did you mean".
+// Small checks every policy reader shares: plain objects, integers, booleans, unknown keys with "did you mean".
 import { PolicyError } from '../errors.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
+}
+
+/** An integer from `min` to `max` (no upper bound when `max` is Infinity); `expected` completes "write ...". */
+export function readInteger(field: string, value: unknown, min: number, max: number, expected: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new PolicyError(field, value, `must be an integer ${range}`, `write ${expected}`);
+  }
+  return value;
 }
 
 export function readBoolean(field: string, value: unknown): boolean | undefined {

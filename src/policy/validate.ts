@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PolicyError } from '../errors.js';
-import { closestName, isPlainObject, memberPath, readBoolean, rejectUnknownKeys } from './checks.js';
+import { closestName, isPlainObject, memberPath, readBoolean, readInteger, rejectUnknownKeys } from './checks.js';
 import { CAPABILITY_NAMES, isCapabilityName } from './capabilities.js';
 import { DEFAULT_GID, DEFAULT_HOSTNAME, DEFAULT_UID, profileDefaults, settleSeccomp } from './profiles.js';
 import { resolveLandlock } from '../landlock/index.js';
@@ -453,13 +453,6 @@ function readChoice<T extends string>(field: string, value: unknown, choices: re
   const suggestion = typeof value === 'string' ? closestName(value, choices) : undefined;
   const listed = choices.map((choice) => `'${choice}'`).join(', ');
   throw new PolicyError(field, value, `must be one of ${listed}`, suggestion ? `did you mean '${suggestion}'?` : `write e.g. '${choices[0]}'`);
-}
-
-function readInteger(field: string, value: unknown, min: number, max: number, expected: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new PolicyError(field, value, `must be an integer from ${min} to ${max}`, `write ${expected}`);
-  }
-  return value;
 }
 
 /** Runs `read` unless the field was left out; `undefined` counts as left out, as TypeScript's optional fields allow. */

@@ -3,7 +3,8 @@ import EventEmitter from 'eventemitter3';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import type TypedEmitter from 'typed-emitter';
-import { PolicyError, PoolError, SandboxError } from '../errors.js';
+import { PoolError, SandboxError } from '../errors.js';
+import { readInteger } from '../policy/checks.js';
 import type { Policy } from '../policy/types.js';
 import type { RunResult } from '../report.js';
 import { runToEnd } from '../run-collect.js';
@@ -50,13 +51,6 @@ export type PoolEvents = {
 
 export type PoolResult = RunResult;
 
-function positiveInteger(field: string, value: unknown, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  const ok = typeof value === 'number' && (Number.isInteger(value) || value === Infinity) && (allowZero ? value >= 0 : value >= 1);
-  if (!ok) throw new PolicyError(field, value, `must be an integer ${allowZero ? '>= 0' : '>= 1'}`, `write e.g. ${field.endsWith('maxQueue') ? '1000' : '4'}`);
-  return value;
-}
-
 export class SandboxPool extends (EventEmitter as unknown as new () => TypedEmitter<PoolEvents>) {
   readonly sandbox: Sandbox;
   readonly concurrency: number;
@@ -70,9 +64,10 @@ export class SandboxPool extends (EventEmitter as unknown as new () => TypedEmit
   constructor(policy: Policy | Sandbox = {}, options: PoolOptions = {}) {
     super();
     this.sandbox = policy instanceof Sandbox ? policy : new Sandbox(policy);
-    this.concurrency = positiveInteger('options.concurrency', options.concurrency, availableParallelism());
-    const warm = positiveInteger('options.warm', options.warm, this.concurrency + 1, true);
-    this.maxQueue = positiveInteger('options.maxQueue', options.maxQueue, Infinity);
+    const { concurrency, warm: warmOption, maxQueue } = options;
+    this.concurrency = concurrency === undefined ? availableParallelism() : readInteger('options.concurrency', concurrency, 1, Infinity, 'e.g. 4');
+    const warm = warmOption === undefined ? this.concurrency + 1 : readInteger('options.warm', warmOption, 0, Infinity, 'e.g. 3 (0: a fresh sandbox per job)');
+    this.maxQueue = maxQueue === undefined || maxQueue === Infinity ? Infinity : readInteger('options.maxQueue', maxQueue, 1, Infinity, 'e.g. 1000');
     if (warm > 0) checkWarmable(this.sandbox.policy, 'options.warm');
     this.warm = warm > 0 ? new WarmPool(this.sandbox.policy, warm, (error) => this.emit('error', error)) : null;
     this.queue = new PQueue({ concurrency: this.concurrency });

@@ -90,13 +90,14 @@ export function launchInit(
     side.mappings.push({ from: statusWrite, to: FD_STATUS });
     extraFds.forEach((fd, i) => side.mappings.push({ from: fd, to: FD_FIRST_EXTRA + i }));
 
-    if (starter.kind === 'warm') {
-      sendFds(starter.socket, [...side.mappings].sort((a, b) => a.to - b.to).map((m) => m.from), 'j');
-      return { pid: -1, pidfd: -1, stdin, stdout, stderr, status: statusRead };
-    }
-    if (starter.kind === 'zygote') {
-      // The zygote places what it receives at 0, 1, 2, ... in the order sent.
-      sendFds(starter.socket, [...side.mappings].sort((a, b) => a.to - b.to).map((m) => m.from));
+    if (starter.kind !== 'spawn') {
+      // A zygote or a warm sandbox places what it receives at 0, 1, 2, ... in the order sent.
+      const inOrder = [...side.mappings].sort((a, b) => a.to - b.to).map((m) => m.from);
+      if (starter.kind === 'warm') {
+        sendFds(starter.socket, inOrder, 'j');
+        return { pid: -1, pidfd: -1, stdin, stdout, stderr, status: statusRead };
+      }
+      sendFds(starter.socket, inOrder);
       closeFd(starter.socket);
       return { pid: starter.pid, pidfd: starter.pidfd, stdin, stdout, stderr, status: statusRead };
     }
